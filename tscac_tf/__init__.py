@@ -30,7 +30,9 @@ def _keras3_active() -> bool:
 def _guard_keras() -> None:
     if "tensorflow" not in sys.modules:
         os.environ["TF_USE_LEGACY_KERAS"] = "1"
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep C++ start-up chatter out of CLI output
+        os.environ.setdefault(
+            "TF_CPP_MIN_LOG_LEVEL", "2"
+        )  # keep C++ start-up chatter out of CLI output
         return
     if _keras3_active():
         raise ImportError(
