@@ -91,6 +91,7 @@ class FeatureTables:
       user_categorical: int64 [U+1, len(USER_CATEGORICAL)], codes in [0, vocab size].
       user_numeric: float32 [U+1, len(USER_NUMERIC)].
       video_ids, video_categorical, video_numeric: the same for videos.
+      video_duration_ms: float32 [V+1], raw duration (0 where unknown), for watch ratios.
       vocabularies: {column: [value, ...]}; code i >= 1 is vocabularies[column][i - 1].
       numeric_stats: {column: (mean, std)} used for standardisation (before it, log1p).
     """
@@ -101,6 +102,7 @@ class FeatureTables:
     video_ids: np.ndarray
     video_categorical: np.ndarray
     video_numeric: np.ndarray
+    video_duration_ms: np.ndarray
     vocabularies: dict[str, list[str]]
     numeric_stats: dict[str, tuple[float, float]]
 
@@ -185,7 +187,10 @@ class FeatureTables:
 
         u_ids, u_cat, u_num = with_unknown_row(users["user_id"].to_numpy(), user_cat, user_num)
         v_ids, v_cat, v_num = with_unknown_row(videos["video_id"].to_numpy(), video_cat, video_num)
-        return cls(u_ids, u_cat, u_num, v_ids, v_cat, v_num, vocabularies, stats)
+        v_duration = np.concatenate([[0.0], np.where(dur_missing, 0.0, duration)]).astype(
+            np.float32
+        )
+        return cls(u_ids, u_cat, u_num, v_ids, v_cat, v_num, v_duration, vocabularies, stats)
 
     @classmethod
     def from_csv(cls, user_csv: str, video_csv: str) -> FeatureTables:

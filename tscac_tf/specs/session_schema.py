@@ -102,6 +102,8 @@ def transition_spec(
       next_observation: the history part of s_{t+1} (user_id, history_video_ids,
         history_play_time_ms); candidates of s_{t+1} are not needed by V(s').
       position: int64 [], the step's index in its session (0-based).
+      logged_video_id: int64 [], the video shown at this step (a_t as an id).
+      long_view: bool [], the logged exposure was a long view (retrieval positives).
     """
     obs = observation_spec(history_length, num_candidates)
     return {
@@ -114,4 +116,6 @@ def transition_spec(
             k: obs[k] for k in ("user_id", "history_video_ids", "history_play_time_ms")
         },
         "position": tf.TensorSpec([], tf.int64, "position"),
+        "logged_video_id": tf.TensorSpec([], tf.int64, "logged_video_id"),
+        "long_view": tf.TensorSpec([], tf.bool, "long_view"),
     }
