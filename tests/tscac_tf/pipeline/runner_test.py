@@ -1,0 +1,133 @@
+"""Tests for the pipeline runner: caching, invalidation, resume after failure, lineage."""
+
+import io
+import json
+import os
+
+import pytest
+
+from tscac_tf.pipeline import runner as runner_lib
+from tscac_tf.pipeline.component import Component
+
+
+class Calls:
+    def __init__(self):
+        self.log = []
+        self.fail = set()
+
+    def writer(self, name):
+        def execute(inputs, output_dir, params):
+            self.log.append(name)
+            if name in self.fail:
+                raise RuntimeError(f"{name} exploded")
+            upstream = {
+                k: open(os.path.join(v, "value.txt")).read()
+                for k, v in inputs.items()
+                if k != "raw"
+            }
+            if "raw" in inputs:
+                upstream["raw"] = open(os.path.join(inputs["raw"], "data.txt")).read()
+            value = f"{name}({params.get('p', '')};{','.join(f'{k}={v}' for k, v in sorted(upstream.items()))})"
+            with open(os.path.join(output_dir, "value.txt"), "w") as f:
+                f.write(value)
+            return {"length": len(value)}
+
+        return execute
+
+
+def _pipeline(calls, raw_dir, p="1"):
+    return [
+        Component("gen", calls.writer("gen"), external_inputs={"raw": raw_dir}, params={"p": p}),
+        Component("train", calls.writer("train"), upstream={"data": "gen"}),
+        Component("report", calls.writer("report"), upstream={"model": "train", "data": "gen"}),
+    ]
+
+
+@pytest.fixture
+def raw(tmp_path):
+    d = tmp_path / "raw"
+    d.mkdir()
+    (d / "data.txt").write_text("rows")
+    return str(d)
+
+
+def test_first_run_executes_all_and_second_reuses_cache(tmp_path, raw):
+    calls = Calls()
+    runner = runner_lib.PipelineRunner(str(tmp_path / "work"), log=io.StringIO())
+    first = runner.run(_pipeline(calls, raw))
+    assert calls.log == ["gen", "train", "report"]
+    assert open(os.path.join(first["report"].output_dir, "value.txt")).read() == (
+        "report(;data=gen(1;raw=rows),model=train(;data=gen(1;raw=rows)))"
+    )
+    second = runner.run(_pipeline(calls, raw))
+    assert calls.log == ["gen", "train", "report"]
+    assert all(r.cached for r in second.values())
+    assert second["report"].metrics == first["report"].metrics
+
+
+def test_changed_param_or_input_invalidates_downstream_only(tmp_path, raw):
+    calls = Calls()
+    runner = runner_lib.PipelineRunner(str(tmp_path / "work"), log=io.StringIO())
+    runner.run(_pipeline(calls, raw))
+    calls.log.clear()
+    runner.run(_pipeline(calls, raw, p="2"))
+    assert calls.log == ["gen", "train", "report"]
+    calls.log.clear()
+    with open(os.path.join(raw, "data.txt"), "w") as f:
+        f.write("more rows")
+    runner.run(_pipeline(calls, raw, p="2"))
+    assert calls.log == ["gen", "train", "report"]
+
+
+def test_failure_is_recorded_and_rerun_resumes_at_the_failed_component(tmp_path, raw):
+    calls = Calls()
+    calls.fail = {"train"}
+    runner = runner_lib.PipelineRunner(str(tmp_path / "work"), log=io.StringIO())
+    with pytest.raises(
+        runner_lib.PipelineError, match="component 'train' failed.*rerun the same command"
+    ):
+        runner.run(_pipeline(calls, raw))
+    failed = [f for f in os.listdir(tmp_path / "work" / "train") if f.endswith(".failed.json")]
+    assert len(failed) == 1
+    assert "train exploded" in json.load(open(tmp_path / "work" / "train" / failed[0]))["error"]
+    calls.fail = set()
+    calls.log.clear()
+    results = runner.run(_pipeline(calls, raw))
+    assert calls.log == ["train", "report"]
+    assert results["gen"].cached and not results["train"].cached
+    assert not [
+        f
+        for f in os.listdir(tmp_path / "work" / "train")
+        if f.endswith((".failed.json", ".partial"))
+    ]
+
+
+def test_lineage_links_each_output_to_its_inputs(tmp_path, raw):
+    work = str(tmp_path / "work")
+    results = runner_lib.PipelineRunner(work, log=io.StringIO()).run(_pipeline(Calls(), raw))
+    by_name = {m["component"]: m for m in runner_lib.lineage(work)}
+    assert by_name["report"]["inputs"]["model"]["run_id"] == results["train"].run_id
+    assert by_name["gen"]["inputs"]["raw"] == {"external": raw}
+    assert by_name["gen"]["metrics"]["length"] > 0
+
+
+def test_force_reruns_a_component(tmp_path, raw):
+    calls = Calls()
+    work = str(tmp_path / "work")
+    runner_lib.PipelineRunner(work, log=io.StringIO()).run(_pipeline(calls, raw))
+    calls.log.clear()
+    runner_lib.PipelineRunner(work, force=["train"], log=io.StringIO()).run(_pipeline(calls, raw))
+    assert calls.log == ["train"]
+
+
+def test_wiring_errors_are_clear(tmp_path, raw):
+    calls = Calls()
+    runner = runner_lib.PipelineRunner(str(tmp_path / "work"), log=io.StringIO())
+    with pytest.raises(ValueError, match="reads \\['gen'\\], which do not run before it"):
+        runner.run([Component("train", calls.writer("train"), upstream={"data": "gen"})])
+    with pytest.raises(ValueError, match="component name"):
+        Component("bad name", calls.writer("x"))
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        runner.run(
+            [Component("gen", calls.writer("gen"), external_inputs={"raw": str(tmp_path / "nope")})]
+        )

@@ -1,0 +1,1 @@
+"""TFX-style pipeline: components, caching, lineage, resume."""
