@@ -1,0 +1,52 @@
+"""NCIS against numbers worked by hand."""
+
+import numpy as np
+import pytest
+
+from tscac_tf.evaluation import ncis
+
+
+def test_weights_are_ratios_capped_at_ten():
+    # ratios: 0.5/0.25 = 2, 0.9/0.05 = 18 -> capped to 10, 0.1/0.4 = 0.25
+    w = ncis.capped_weights(np.log([0.5, 0.9, 0.1]), np.log([0.25, 0.05, 0.4]))
+    np.testing.assert_allclose(w, [2.0, 10.0, 0.25])
+
+
+def test_estimate_worked_by_hand():
+    # weights 2, 10, 0.25; rewards 1, 0, 4 -> (2*1 + 10*0 + 0.25*4) / 12.25 = 3 / 12.25
+    est = ncis.ncis_estimate(
+        {"click": np.array([1.0, 0.0, 4.0])}, np.log([0.5, 0.9, 0.1]), np.log([0.25, 0.05, 0.4])
+    )
+    assert est["click"] == pytest.approx(3.0 / 12.25)
+    # ESS = 12.25^2 / (4 + 100 + 0.0625)
+    assert est["effective_sample_size"] == pytest.approx(12.25**2 / 104.0625)
+
+
+def test_on_policy_estimate_is_the_plain_mean():
+    rng = np.random.default_rng(0)
+    logp = np.log(rng.uniform(0.01, 1, 100))
+    r = rng.normal(size=100)
+    assert ncis.ncis_estimate({"w": r}, logp, logp)["w"] == pytest.approx(r.mean())
+
+
+def test_loop_matches_vectorised():
+    rng = np.random.default_rng(1)
+    t, b, r = (
+        np.log(rng.uniform(0.01, 1, 50)),
+        np.log(rng.uniform(0.01, 1, 50)),
+        rng.normal(size=50),
+    )
+    num = den = 0.0
+    for ti, bi, ri in zip(t, b, r, strict=True):
+        w = min(np.exp(ti) / np.exp(bi), 10.0)
+        num, den = num + w * ri, den + w
+    assert ncis.ncis_estimate({"x": r}, t, b)["x"] == pytest.approx(num / den)
+
+
+def test_bad_inputs():
+    with pytest.raises(ValueError, match="expected equal"):
+        ncis.capped_weights(np.zeros(3), np.zeros(2))
+    with pytest.raises(ValueError, match="reward 'x' has shape"):
+        ncis.ncis_estimate({"x": np.zeros(2)}, np.zeros(3), np.zeros(3))
+    with pytest.raises(ValueError, match="cap must be > 0"):
+        ncis.capped_weights(np.zeros(1), np.zeros(1), cap=0)

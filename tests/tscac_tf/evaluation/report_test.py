@@ -1,0 +1,59 @@
+"""The report: summaries, % vs BC, constraints, NCIS error, files written."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from tscac_tf.evaluation import report as report_lib
+from tscac_tf.evaluation import statistics
+
+
+def _gt(scale, hate=0.0):
+    base = {"watch_time": [100.0, 120.0], "click": [5, 7], "like": [0, 1], "follow": [0, 0], "comment": [1, 0],
+            "forward": [0, 1], "hate": [hate, 0], "depth": [10, 14]}  # fmt: skip
+    return {
+        k: list(np.asarray(v, float) * (scale if k == "watch_time" else 1.0))
+        for k, v in base.items()
+    }
+
+
+def test_mean_ci95_by_hand():
+    # mean 110, sd = sqrt(200) = 14.142, se = 10, t(1) = 12.706
+    mean, ci = statistics.mean_ci95([100.0, 120.0])
+    assert mean == 110.0 and ci == pytest.approx(127.06)
+    assert statistics.pct_change(105.0, 100.0) == pytest.approx(5.0)
+    assert math.isnan(statistics.pct_change(1.0, 0.0))
+
+
+def test_report_rows_constraints_and_ncis_error(tmp_path):
+    evaluations = [
+        report_lib.PolicyEvaluation("bc", _gt(1.0)),
+        report_lib.PolicyEvaluation("tscac", _gt(1.1), ncis={"watch_time": 9.0, "click": 0.5}),
+        report_lib.PolicyEvaluation("greedy", _gt(1.2, hate=1.0)),
+    ]
+    report = report_lib.build_report(evaluations, {"preset": "small"})
+    tscac = report["policies"]["tscac"]
+    assert tscac["ground_truth"]["watch_time"]["mean"] == pytest.approx(121.0)
+    assert tscac["ground_truth"]["watch_time"]["pct_vs_bc"] == pytest.approx(10.0)
+    assert tscac["blessed"] and tscac["all_constraints_hold"]
+    # per-step ground truth: 242 s over 24 steps; NCIS 9.0 -> relative error 9/10.0833 - 1
+    assert tscac["ncis"]["watch_time"]["ground_truth_per_step"] == pytest.approx(242 / 24)
+    assert tscac["ncis"]["watch_time"]["relative_error"] == pytest.approx(9.0 / (242 / 24) - 1)
+    greedy = report["policies"]["greedy"]
+    assert greedy["constraints"]["hate"] is False and not greedy["blessed"]
+    assert report["policies"]["bc"]["blessed"] is False
+    paths = report_lib.write_report(report, str(tmp_path), sweep=[{"lambda": 1.0, "watch_time": 1, "interactions": 2}],
+                                    curves={"stage_two": {"actor": [(1, 0.5), (2, 0.4)]}})  # fmt: skip
+    assert json.load(open(paths["json"]))["policies"]["tscac"]["blessed"] is True
+    markdown = open(paths["md"]).read()
+    assert "| tscac |" in markdown and "(+10.00%)" in markdown and "fail: hate" in markdown
+    assert "<table>" in open(paths["html"]).read()
+    for name in ("tradeoff.png", "lambda_sweep.png", "learning_curves.png"):
+        assert open(paths[name], "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_report_needs_bc():
+    with pytest.raises(ValueError, match="needs a 'bc' policy"):
+        report_lib.build_report([report_lib.PolicyEvaluation("tscac", _gt(1.0))])

@@ -1,0 +1,1 @@
+"""Evaluation: ground-truth rollouts, NCIS off-policy estimates, constraint checks, reports."""

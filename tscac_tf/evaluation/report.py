@@ -1,0 +1,213 @@
+"""The evaluation report: report.json, report.md, report.html and PNG plots.
+
+One row per policy (and per oracle reference), the paper's Table 2 layout: each metric's
+mean, 95% CI and % change versus behaviour cloning (BC), whether each auxiliary
+constraint holds, and whether the policy is blessed (ARCHITECTURE §3).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import json
+import math
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from tscac_tf.evaluation import constraints, statistics
+from tscac_tf.specs import responses
+
+SESSION_METRICS = (*responses.RESPONSE_NAMES, "depth")
+REFERENCE = "bc"
+
+
+@dataclasses.dataclass
+class PolicyEvaluation:
+    """Everything measured about one policy.
+
+    Attributes:
+      name: row label ("bc", "tscac", "rcpo", "oracle_a=0.5", ...).
+      ground_truth: {metric: [sessions] raw per-session totals} from the synthetic world
+        (metrics: SESSION_METRICS; hate as a count), pooled over evaluation seeds.
+      ncis: {response: per-step NCIS estimate} on the evaluation log, or None.
+      group: "policy" for learned policies, "oracle" for references that know the world.
+    """
+
+    name: str
+    ground_truth: Mapping[str, Sequence[float]]
+    ncis: Mapping[str, float] | None = None
+    group: str = "policy"
+
+
+def _summaries(evaluation: PolicyEvaluation) -> dict[str, dict[str, float]]:
+    out = {}
+    depth_total = float(np.sum(evaluation.ground_truth["depth"]))
+    for metric in SESSION_METRICS:
+        if metric not in evaluation.ground_truth:
+            raise KeyError(f"policy {evaluation.name!r}: ground truth has no {metric!r}")
+        values = np.asarray(evaluation.ground_truth[metric], np.float64)
+        mean, ci = statistics.mean_ci95(values)
+        out[metric] = {
+            "mean": mean,
+            "ci95": ci,
+            "per_step": float(values.sum() / max(depth_total, 1.0)),
+        }
+    return out
+
+
+def build_report(
+    evaluations: Sequence[PolicyEvaluation], metadata: Mapping[str, Any] | None = None
+) -> dict:
+    """The report as a JSON-able dict (see module docstring).
+
+    Raises:
+      ValueError: no evaluation is named "bc" (the reference every % change is against).
+    """
+    by_name = {e.name: e for e in evaluations}
+    if REFERENCE not in by_name:
+        raise ValueError(
+            f"the report needs a {REFERENCE!r} policy as reference; got {sorted(by_name)}"
+        )
+    summaries = {e.name: _summaries(e) for e in evaluations}
+    ref = {m: s["mean"] for m, s in summaries[REFERENCE].items()}
+    policies = {}
+    for e in evaluations:
+        means = {m: s["mean"] for m, s in summaries[e.name].items()}
+        for metric, s in summaries[e.name].items():
+            s["pct_vs_bc"] = statistics.pct_change(s["mean"], ref[metric])
+        status = constraints.constraint_status(means, ref)
+        blessed, reasons = constraints.blessing(means, ref)
+        entry = {
+            "group": e.group,
+            "sessions": len(e.ground_truth["depth"]),
+            "ground_truth": summaries[e.name],
+            "constraints": status,
+            "all_constraints_hold": all(status.values()),
+            "blessed": blessed if e.name != REFERENCE else False,
+            "not_blessed_because": reasons if e.name != REFERENCE else ["reference policy"],
+        }
+        if e.ncis is not None:
+            entry["ncis"] = {
+                name: {
+                    "estimate": value,
+                    "ground_truth_per_step": summaries[e.name][name]["per_step"],
+                    "relative_error": statistics.pct_change(
+                        value, summaries[e.name][name]["per_step"]
+                    )
+                    / 100.0,
+                }
+                for name, value in e.ncis.items()
+                if name in summaries[e.name]
+            }
+        policies[e.name] = entry
+    return {"reference": REFERENCE, "metadata": dict(metadata or {}), "policies": policies}
+
+
+def _cell(summary: Mapping[str, float], reference: bool) -> str:
+    text = f"{summary['mean']:.4g} ± {summary['ci95']:.2g}"
+    if not reference and not math.isnan(summary["pct_vs_bc"]):
+        text += f" ({summary['pct_vs_bc']:+.2f}%)"
+    return text
+
+
+def render_markdown(report: Mapping[str, Any], plots: Sequence[str] = ()) -> str:
+    """The paper-style table (per-session ground truth) and the NCIS table."""
+    lines = ["# tscac evaluation report", ""]
+    for key, value in report["metadata"].items():
+        lines.append(f"- **{key}**: {value}")
+    header = ["policy", *SESSION_METRICS, "constraints", "blessed"]
+    lines += [
+        "",
+        "## Ground truth (per session: mean ± 95% CI, % vs BC)",
+        "",
+        "| " + " | ".join(header) + " |",
+    ]
+    lines.append("|" + "---|" * len(header))
+    for name, p in report["policies"].items():
+        cells = [_cell(p["ground_truth"][m], name == report["reference"]) for m in SESSION_METRICS]
+        failed = [k for k, ok in p["constraints"].items() if not ok]
+        held = "all hold" if not failed else "fail: " + ", ".join(failed)
+        label = name if p["group"] == "policy" else f"{name} (oracle)"
+        lines.append(
+            f"| {label} | " + " | ".join(cells) + f" | {held} | {'yes' if p['blessed'] else 'no'} |"
+        )
+    ncis_rows = [(n, p["ncis"]) for n, p in report["policies"].items() if "ncis" in p]
+    if ncis_rows:
+        names = [r.name for r in responses.RESPONSES]
+        lines += ["", "## Off-policy NCIS (per step; relative error vs ground truth per step)", ""]
+        lines += ["| policy | " + " | ".join(names) + " |", "|" + "---|" * (len(names) + 1)]
+        for name, ncis in ncis_rows:
+            cells = [
+                f"{ncis[r]['estimate']:.4g} ({ncis[r]['relative_error']:+.1%})"
+                if r in ncis
+                else "-"
+                for r in names
+            ]
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    for plot in plots:
+        lines += ["", f"![{os.path.basename(plot)}]({plot})"]
+    return "\n".join(lines) + "\n"
+
+
+def render_html(markdown_text: str) -> str:
+    """A self-contained HTML page: the Markdown tables as HTML tables, images inline by path."""
+    body, table = [], []
+
+    def flush():
+        if table:
+            rows = [r for r in table if not set(r.replace("|", "")) <= {"-"}]
+            cells = [[html.escape(c.strip()) for c in r.strip("|").split("|")] for r in rows]
+            body.append("<table><tr>" + "".join(f"<th>{c}</th>" for c in cells[0]) + "</tr>")
+            body.extend(
+                "<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in cells[1:]
+            )
+            body.append("</table>")
+            table.clear()
+
+    for line in markdown_text.splitlines():
+        if line.startswith("|"):
+            table.append(line)
+            continue
+        flush()
+        if line.startswith("# "):
+            body.append(f"<h1>{html.escape(line[2:])}</h1>")
+        elif line.startswith("## "):
+            body.append(f"<h2>{html.escape(line[3:])}</h2>")
+        elif line.startswith("!["):
+            src = line[line.index("(") + 1 : -1]
+            body.append(f'<p><img src="{html.escape(src)}" style="max-width:900px"></p>')
+        elif line.startswith("- "):
+            body.append(f"<p>{html.escape(line[2:]).replace('**', '')}</p>")
+    flush()
+    style = "body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #999;padding:3px 6px}"
+    return f"<!doctype html><html><head><meta charset='utf-8'><style>{style}</style></head><body>{''.join(body)}</body></html>\n"
+
+
+def write_report(
+    report: Mapping[str, Any],
+    out_dir: str,
+    sweep: Sequence[Mapping[str, float]] | None = None,
+    curves: Mapping[str, Mapping[str, Sequence[tuple[int, float]]]] | None = None,
+) -> dict[str, str]:
+    """Writes report.json, report.md, report.html and plots/*.png; returns their paths."""
+    from tscac_tf.evaluation import plots as plots_lib  # matplotlib only when writing
+
+    os.makedirs(os.path.join(out_dir, "plots"), exist_ok=True)
+    written = plots_lib.write_plots(
+        report, os.path.join(out_dir, "plots"), sweep=sweep, curves=curves
+    )
+    relative = [os.path.relpath(p, out_dir) for p in written]
+    paths = {"json": os.path.join(out_dir, "report.json"), "md": os.path.join(out_dir, "report.md")}
+    paths["html"] = os.path.join(out_dir, "report.html")
+    payload = dict(report, sweep=list(sweep or []))
+    with open(paths["json"], "w") as f:
+        json.dump(payload, f, indent=1, sort_keys=False, default=float)
+    markdown_text = render_markdown(report, relative)
+    with open(paths["md"], "w") as f:
+        f.write(markdown_text)
+    with open(paths["html"], "w") as f:
+        f.write(render_html(markdown_text))
+    return {**paths, **{os.path.basename(p): p for p in written}}
