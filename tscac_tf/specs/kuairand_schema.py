@@ -141,18 +141,26 @@ TRAIN_LOG_NAME = "log_standard_4_08_to_4_21_{version}.csv"
 EVAL_LOG_NAME = "log_standard_4_22_to_5_08_{version}.csv"
 
 
+# Thresholds of KuaiRand's play-time-derived flags (also computed in-graph by the state
+# encoder, tscac_tf/networks/history_features.py, from these same constants).
+CLICK_THRESHOLD_MS = 7000
+LONG_VIEW_THRESHOLD_MS = 18000
+
+
 def is_click(play_time_ms, duration_ms):
     """KuaiRand's `is_click` in the single-column feed: a valid play.
 
     play >= duration when duration <= 7 s, else play > 7 s. Works on numbers and arrays.
     """
     play_time_ms, duration_ms = np.asarray(play_time_ms), np.asarray(duration_ms)
-    short = duration_ms <= 7000
-    return (short & (play_time_ms >= duration_ms)) | (~short & (play_time_ms > 7000))
+    short = duration_ms <= CLICK_THRESHOLD_MS
+    return (short & (play_time_ms >= duration_ms)) | (~short & (play_time_ms > CLICK_THRESHOLD_MS))
 
 
 def is_long_view(play_time_ms, duration_ms):
     """KuaiRand's `long_view`: play >= duration when duration <= 18 s, else play >= 18 s."""
     play_time_ms, duration_ms = np.asarray(play_time_ms), np.asarray(duration_ms)
-    short = duration_ms <= 18000
-    return (short & (play_time_ms >= duration_ms)) | (~short & (play_time_ms >= 18000))
+    short = duration_ms <= LONG_VIEW_THRESHOLD_MS
+    return (short & (play_time_ms >= duration_ms)) | (
+        ~short & (play_time_ms >= LONG_VIEW_THRESHOLD_MS)
+    )
