@@ -1,0 +1,45 @@
+"""CandidatesOptions: the candidates step's flags, next to Beam's own PipelineOptions."""
+
+from __future__ import annotations
+
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from beam_pipelines.candidates.config import CandidatesConfig
+
+
+class CandidatesOptions(PipelineOptions):
+    """--data_dir, --model_dir, --output_dir, --num_candidates, --seed, ..."""
+
+    # The directories are not `required=True`: Beam parses every registered options class
+    # whenever any pipeline reads its options, so a required flag here would break other
+    # pipelines in the same process. CandidatesConfig rejects the empty ones instead.
+    @classmethod
+    def _add_argparse_args(cls, parser):
+        parser.add_argument("--data_dir", default="", help="ExampleGen output directory.")
+        parser.add_argument("--model_dir", default="", help="Retrieval model directory.")
+        parser.add_argument("--output_dir", default="", help="Where to write the sessions.")
+        parser.add_argument(
+            "--num_candidates", type=int, default=None, help="K (default: the model's)."
+        )
+        parser.add_argument("--seed", type=int, default=0, help="Seeds insertion positions.")
+        parser.add_argument(
+            "--history_length", type=int, default=None, help="H (default: the model's)."
+        )
+        parser.add_argument(
+            "--sessions_per_batch", type=int, default=64, help="Sessions per model call."
+        )
+        parser.add_argument(
+            "--num_shards", type=int, default=0, help="Files per split (0: runner decides)."
+        )
+
+    def to_config(self) -> CandidatesConfig:
+        return CandidatesConfig(
+            data_dir=self.data_dir,
+            model_dir=self.model_dir,
+            output_dir=self.output_dir,
+            num_candidates=self.num_candidates,
+            seed=self.seed,
+            history_length=self.history_length,
+            sessions_per_batch=self.sessions_per_batch,
+            num_shards=self.num_shards,
+        )

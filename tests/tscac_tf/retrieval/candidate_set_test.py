@@ -1,0 +1,72 @@
+"""Candidate sets: the logged video is always in C_t; insertion is seeded and recorded."""
+
+import numpy as np
+import pytest
+
+from tscac_tf.retrieval import candidate_set
+
+
+def test_hit_keeps_the_ranking_and_points_at_the_logged_video():
+    rng = candidate_set.session_rng(0, "s")
+    cands, index, inserted = candidate_set.attach_logged(
+        np.array([[5, 6, 7, 8]]), np.array([7]), 3, rng
+    )
+    np.testing.assert_array_equal(cands, [[5, 6, 7]])
+    assert index.tolist() == [2] and inserted.tolist() == [0]
+
+
+def test_miss_replaces_the_lowest_ranked_candidate():
+    rng = candidate_set.session_rng(0, "s")
+    # 8 is retrieved at rank 4, outside K = 3: a miss.
+    cands, index, inserted = candidate_set.attach_logged(
+        np.array([[5, 6, 7, 8]]), np.array([8]), 3, rng
+    )
+    assert inserted.tolist() == [1]
+    assert cands[0, index[0]] == 8
+    assert sorted(cands[0].tolist()) == [5, 6, 8]  # 7, the lowest ranked, is gone
+    kept = [v for v in cands[0] if v != 8]
+    assert kept == [5, 6]  # the others keep their order
+
+
+def test_logged_video_is_always_present_and_positions_are_spread():
+    rng = np.random.default_rng(1)
+    retrieved = np.stack([rng.permutation(100)[:10] for _ in range(400)])
+    logged = rng.integers(0, 100, 400)
+    cands, index, inserted = candidate_set.attach_logged(
+        retrieved, logged, 10, candidate_set.session_rng(4, "u-1")
+    )
+    assert cands.shape == (400, 10)
+    np.testing.assert_array_equal(cands[np.arange(400), index], logged)
+    for t in range(400):
+        assert len(set(cands[t].tolist())) == 10  # no duplicates
+        assert inserted[t] == int(logged[t] not in retrieved[t])
+    positions = np.bincount(index[inserted == 1], minlength=10)
+    assert positions.min() > 0  # inserted at every position, not always last
+
+
+def test_short_retrieval_is_padded_and_insertion_uses_a_free_slot():
+    rng = candidate_set.session_rng(0, "s")
+    cands, index, inserted = candidate_set.attach_logged(
+        np.array([[4, 9, -1, -1]]), np.array([3]), 4, rng
+    )
+    assert inserted.tolist() == [1]
+    assert sorted(cands[0, :3].tolist()) == [3, 4, 9] and cands[0, 3] == -1
+    assert cands[0, index[0]] == 3
+
+
+def test_same_seed_and_session_give_the_same_sets():
+    retrieved = np.arange(60).reshape(6, 10)
+    logged = np.array([99, 98, 3, 97, 96, 95])
+    a = candidate_set.attach_logged(retrieved, logged, 5, candidate_set.session_rng(7, "x"))
+    b = candidate_set.attach_logged(retrieved, logged, 5, candidate_set.session_rng(7, "x"))
+    c = candidate_set.attach_logged(retrieved, logged, 5, candidate_set.session_rng(8, "x"))
+    for left, right in zip(a, b, strict=True):
+        np.testing.assert_array_equal(left, right)
+    assert not np.array_equal(a[1], c[1])
+
+
+def test_rejects_too_few_retrieved():
+    with pytest.raises(ValueError, match="fewer than the 5 candidates"):
+        candidate_set.attach_logged(
+            np.zeros((2, 3), np.int64), np.zeros(2, np.int64), 5, np.random.default_rng(0)
+        )

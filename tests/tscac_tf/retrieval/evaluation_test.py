@@ -1,0 +1,37 @@
+"""Retrieval metrics against hand-worked numbers and a simulated random ranking."""
+
+import numpy as np
+import pytest
+
+from tscac_tf.retrieval import evaluation
+
+
+def test_hit_ranks_and_ranks_in_list():
+    retrieved = np.array([[4, 5, 6], [7, 8, 9], [1, 2, 3]])
+    np.testing.assert_array_equal(evaluation.hit_ranks(retrieved, np.array([6, 1, 1])), [2, -1, 0])
+    np.testing.assert_array_equal(
+        evaluation.ranks_in_list(np.array([9, 4]), np.array([4, 3, 9])), [1, -1, 0]
+    )
+
+
+def test_recall_and_ndcg_by_hand():
+    ranks = np.array([0, 1, 3, -1])
+    assert evaluation.recall_at_k(ranks, 2) == pytest.approx(0.5)
+    assert evaluation.recall_at_k(ranks, 4) == pytest.approx(0.75)
+    # (1/log2(2) + 1/log2(3) + 1/log2(5) + 0) / 4
+    expected = (1.0 + 1.0 / np.log2(3) + 1.0 / np.log2(5)) / 4
+    assert evaluation.ndcg_at_k(ranks, 4) == pytest.approx(expected)
+    assert evaluation.ndcg_at_k(ranks, 1) == pytest.approx(0.25)
+
+
+def test_random_ranking_metrics_match_simulation():
+    exact = evaluation.random_ranking_metrics(0.8, 40, (5, 50), 10)
+    assert exact["recall@5"] == pytest.approx(0.8 * 5 / 40)
+    assert exact["recall@50"] == pytest.approx(0.8)  # k beyond V: every indexed target
+    rng = np.random.default_rng(0)
+    n = 20000
+    targets = np.where(rng.random(n) < 0.8, rng.integers(0, 40, n), -5)
+    rankings = np.argsort(rng.random((n, 40)), axis=1)
+    ranks = evaluation.hit_ranks(rankings, targets)
+    assert evaluation.recall_at_k(ranks, 5) == pytest.approx(exact["recall@5"], abs=0.01)
+    assert evaluation.ndcg_at_k(ranks, 10) == pytest.approx(exact["ndcg@10"], abs=0.01)

@@ -1,0 +1,72 @@
+"""QueryTower: shapes, unit norm, padding masked out, unknown users, watch-ratio weighting."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tscac_tf.retrieval import config
+from tscac_tf.retrieval.candidate_tower import CandidateTower
+from tscac_tf.retrieval.query_tower import QueryTower
+from tscac_tf.testing import fake_sessions
+
+WORLD = fake_sessions.FakeWorld(num_users=6, num_videos=20, train_sessions=1, eval_sessions=1)
+
+
+@pytest.fixture(scope="module")
+def towers(tmp_path_factory):
+    tables = fake_sessions.write_fake_sessions(str(tmp_path_factory.mktemp("data")), WORLD)
+    cfg = config.preset("small").towers
+    tf.keras.utils.set_random_seed(0)
+    candidate = CandidateTower(tables, cfg)
+    return tables, candidate, QueryTower(tables, candidate, cfg)
+
+
+def _query(tower, user, ids, play):
+    return tower(
+        {
+            "user_id": tf.constant(user, tf.int64),
+            "history_video_ids": tf.constant(ids, tf.int64),
+            "history_play_time_ms": tf.constant(play, tf.int64),
+        }
+    ).numpy()
+
+
+def test_shapes_and_unit_norm(towers):
+    tables, candidate, query = towers
+    videos = tables.video_ids[1:4]
+    out = _query(
+        query,
+        [tables.user_ids[1], tables.user_ids[2]],
+        [videos, [-1, -1, -1]],
+        [[9000] * 3, [0] * 3],
+    )
+    assert out.shape == (2, config.preset("small").towers.embedding_dim)
+    np.testing.assert_allclose(np.linalg.norm(out, axis=1), 1.0, rtol=1e-5)
+    e = candidate(tf.constant(videos)).numpy()
+    np.testing.assert_allclose(np.linalg.norm(e, axis=1), 1.0, rtol=1e-5)
+
+
+def test_padding_does_not_change_the_query(towers):
+    tables, _, query = towers
+    user, (a, b) = [tables.user_ids[3]], tables.video_ids[1:3]
+    short = _query(query, user, [[a, b]], [[4000, 12000]])
+    long = _query(query, user, [[a, b, -1, -1, -1]], [[4000, 12000, 0, 0, 0]])
+    np.testing.assert_allclose(short, long, atol=1e-6)
+
+
+def test_unknown_users_are_valid_and_share_the_unknown_row(towers):
+    tables, _, query = towers
+    history = [[tables.video_ids[5], -1]]
+    a = _query(query, [999_999], history, [[3000, 0]])
+    b = _query(query, [-42], history, [[3000, 0]])
+    known = _query(query, [tables.user_ids[1]], history, [[3000, 0]])
+    np.testing.assert_allclose(a, b)
+    assert np.all(np.isfinite(a)) and not np.allclose(a, known)
+
+
+def test_watch_ratio_changes_the_query(towers):
+    tables, _, query = towers
+    user, (a, b) = [tables.user_ids[2]], tables.video_ids[1:3]
+    watched_a = _query(query, user, [[a, b]], [[60_000, 100]])
+    watched_b = _query(query, user, [[a, b]], [[100, 60_000]])
+    assert not np.allclose(watched_a, watched_b, atol=1e-4)

@@ -1,0 +1,114 @@
+"""RetrievalIndex: exact top-k, padding past V, input checks, and the SavedModel round trip."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tscac_tf.retrieval import config, retrieval_index
+from tscac_tf.testing import fake_retrieval_model, fake_sessions
+
+WORLD = fake_sessions.FakeWorld(num_users=8, num_videos=40, train_sessions=1, eval_sessions=1)
+CONFIG = config.preset("small")
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    root = tmp_path_factory.mktemp("index")
+    tables = fake_sessions.write_fake_sessions(str(root / "data"), WORLD)
+    index = fake_retrieval_model.untrained_index(tables, CONFIG)
+    exported = index.export(str(root / "model" / "index"))
+    return tables, index, retrieval_index.load(exported), root
+
+
+def _queries(tables):
+    videos = tables.video_ids
+    user_id = np.array([tables.user_ids[1], tables.user_ids[4], 123_456], np.int64)
+    history = np.array([[videos[3], videos[9], -1], [-1, -1, -1], [999_999, videos[2], -1]])
+    play = np.array([[4000, 20000, 0], [0, 0, 0], [800, 15000, 0]], np.int64)
+    return user_id, history, play
+
+
+def test_top_k_is_the_exact_inner_product_ranking(setup):
+    tables, index, _, _ = setup
+    user_id, history, play = _queries(tables)
+    out = index.top_k(user_id, history, play, np.int32(7))
+    assert out["video_ids"].dtype == tf.int64 and out["scores"].dtype == tf.float32
+    assert out["video_ids"].shape == (3, 7)
+    query = index.query_tower(
+        {"user_id": user_id, "history_video_ids": history, "history_play_time_ms": play}
+    ).numpy()
+    all_videos = tables.video_ids[1:]
+    scores = query @ index.brute_force._candidates.numpy().T
+    order = np.argsort(-scores, axis=1, kind="stable")[:, :7]
+    np.testing.assert_array_equal(out["video_ids"].numpy(), all_videos[order])
+    np.testing.assert_allclose(
+        out["scores"].numpy(), np.take_along_axis(scores, order, 1), atol=1e-5
+    )
+
+
+def test_k_beyond_the_number_of_videos_is_padded(setup):
+    tables, index, _, _ = setup
+    out = index.top_k(*_queries(tables), np.int32(45))
+    ids, scores = out["video_ids"].numpy(), out["scores"].numpy()
+    assert ids.shape == (3, 45)
+    assert sorted(ids[0, :40]) == sorted(tables.video_ids[1:])
+    assert np.all(ids[:, 40:] == -1) and np.all(scores[:, 40:] == retrieval_index.PADDING_SCORE)
+
+
+def test_mismatched_history_shapes_are_invalid_arguments(setup):
+    tables, index, _, _ = setup
+    user_id, history, play = _queries(tables)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="same \\[B, H\\] shape"):
+        index.top_k(user_id, history, play[:, :2], np.int32(3))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="same batch size"):
+        index.top_k(user_id[:2], history, play, np.int32(3))
+
+
+def test_export_round_trip_returns_the_in_memory_top_k(setup):
+    tables, index, loaded, _ = setup
+    queries = _queries(tables)
+    expected = index.top_k(*queries, np.int32(10))
+    got = loaded.top_k(*queries, np.int32(10))
+    np.testing.assert_array_equal(got["video_ids"], expected["video_ids"])
+    np.testing.assert_allclose(got["scores"], expected["scores"], rtol=1e-6)
+    served = loaded.signatures["serving_default"](
+        user_id=tf.constant(queries[0]),
+        history_video_ids=tf.constant(queries[1]),
+        history_play_time_ms=tf.constant(queries[2]),
+    )
+    assert served["video_ids"].shape == (3, CONFIG.index_top_n)
+    np.testing.assert_array_equal(served["video_ids"][:, :10], expected["video_ids"])
+
+
+def test_loaded_index_embeds_in_another_saved_model(setup, tmp_path):
+    tables, index, loaded, _ = setup
+
+    class Recommender(tf.Module):  # what the serving export does with the index
+        def __init__(self, retrieval):
+            super().__init__()
+            self.retrieval = retrieval
+
+        @tf.function(input_signature=retrieval_index.QUERY_SIGNATURE)
+        def recommend(self, user_id, history_video_ids, history_play_time_ms):
+            return self.retrieval.top_k(user_id, history_video_ids, history_play_time_ms, 5)
+
+    tf.saved_model.save(Recommender(loaded), str(tmp_path / "outer"))
+    outer = tf.saved_model.load(str(tmp_path / "outer"))
+    queries = _queries(tables)
+    np.testing.assert_array_equal(
+        outer.recommend(*queries)["video_ids"], index.top_k(*queries, np.int32(5))["video_ids"]
+    )
+
+
+def test_export_replaces_a_previous_export_and_load_names_a_missing_one(setup):
+    tables, index, _, root = setup
+    path = index.export(str(root / "model" / "index"))
+    assert sorted(p.name for p in (root / "model").iterdir()) == ["index"]
+    reloaded = retrieval_index.load(path)
+    queries = _queries(tables)
+    np.testing.assert_array_equal(
+        reloaded.top_k(*queries, np.int32(4))["video_ids"],
+        index.top_k(*queries, np.int32(4))["video_ids"],
+    )
+    with pytest.raises(FileNotFoundError, match="saved_model.pb"):
+        retrieval_index.load(str(root / "nothing"))

@@ -1,0 +1,7 @@
+"""Candidate retrieval: a TFRS two-tower model and its BruteForce index over all videos.
+
+The candidate set C_t of every state (ARCHITECTURE §2) comes from here, at training time
+(the candidates step, beam_pipelines/candidates) and at serving time (the `recommend`
+signature embeds RetrievalIndex). Entry points: trainer.train, evaluation.evaluate_model_dir,
+retrieval_index.load; `tscac retrieval train|evaluate|candidates` on the command line.
+"""

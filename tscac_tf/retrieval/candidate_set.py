@@ -1,0 +1,75 @@
+"""The candidate set C_t of a logged step: retrieval's top K, with the logged video forced in.
+
+Off-policy corrections need π(a_t|s_t) for the logged action, which is only defined when
+a_t ∈ C_t. When retrieval missed the logged video, it replaces the lowest-ranked candidate
+and is put at a uniformly random position (seeded per session, so reruns agree), and the
+step records `candidate_inserted = 1`; position must not give the logged video away.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+
+from tscac_tf.specs import session_schema as ss
+
+
+def session_rng(seed: int, session_id: str) -> np.random.Generator:
+    """A generator that depends only on (seed, session_id): stable across runs and workers."""
+    return np.random.default_rng([seed, zlib.crc32(session_id.encode())])
+
+
+def attach_logged(
+    retrieved: np.ndarray, logged: np.ndarray, num_candidates: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Candidate sets of every step of one session.
+
+    Args:
+      retrieved: int64 [T, N], retrieval's ranking per step, best first, -1 padding, N >= K.
+      logged: int64 [T], the video shown at each step.
+      num_candidates: K.
+      rng: draws the insertion positions (session_rng).
+
+    Returns:
+      (candidate_video_ids int64 [T, K] with -1 padding at the end,
+       logged_candidate_index int64 [T], the logged video's position,
+       candidate_inserted int64 [T], 1 where the logged video was put in).
+
+    Raises:
+      ValueError: the shapes disagree, or N < K.
+    """
+    retrieved = np.asarray(retrieved, np.int64)
+    logged = np.asarray(logged, np.int64)
+    if retrieved.ndim != 2 or retrieved.shape[0] != logged.shape[0] or logged.ndim != 1:
+        raise ValueError(
+            f"attach_logged expects retrieved [T, N] and logged [T], got {retrieved.shape} "
+            f"and {logged.shape}"
+        )
+    if retrieved.shape[1] < num_candidates:
+        raise ValueError(
+            f"retrieval returned {retrieved.shape[1]} videos per step, fewer than the "
+            f"{num_candidates} candidates asked for"
+        )
+    steps = len(logged)
+    # One draw per step, whether used or not, so a step's position does not depend on
+    # which other steps needed an insertion.
+    uniforms = rng.random(steps)
+    candidates = np.full((steps, num_candidates), ss.PADDING_ID, np.int64)
+    index = np.zeros(steps, np.int64)
+    inserted = np.zeros(steps, np.int64)
+    for t in range(steps):
+        real = retrieved[t, :num_candidates]
+        real = real[real != ss.PADDING_ID]
+        hits = np.flatnonzero(real == logged[t])
+        if hits.size:
+            candidates[t, : len(real)] = real
+            index[t] = hits[0]
+            continue
+        kept = real[: num_candidates - 1]  # drops the lowest-ranked only when the set is full
+        position = int(uniforms[t] * (len(kept) + 1))
+        row = np.insert(kept, position, logged[t])
+        candidates[t, : len(row)] = row
+        index[t] = position
+        inserted[t] = 1
+    return candidates, index, inserted

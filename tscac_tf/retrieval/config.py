@@ -1,0 +1,160 @@
+"""Retrieval configuration: the two-tower model, its training, its index and evaluation.
+
+Frozen dataclasses validated on construction (STYLE: Configuration), with named presets:
+`small` (tests, seconds on a laptop), `default` (synthetic worlds), `pure` (KuaiRand-Pure:
+27K users, 7.6K videos, ~1.4M logged exposures).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from tscac_tf.specs import session_schema as ss
+
+
+@dataclasses.dataclass(frozen=True)
+class TowerConfig:
+    """Sizes of the query (user + history) and candidate (video) towers.
+
+    Attributes:
+      embedding_dim: d, the size of the query and candidate embeddings that are scored by
+        inner product.
+      id_embedding_dim: size of the user-id and video-id embeddings.
+      feature_embedding_dim: size of each categorical feature embedding.
+      hidden_units: widths of the ReLU layers of each tower before the final projection.
+      history_length: H, the number of most recent in-session videos in a query.
+      max_watch_ratio: cap on play_time / duration when weighting history videos.
+    """
+
+    embedding_dim: int = 32
+    id_embedding_dim: int = 32
+    feature_embedding_dim: int = 8
+    hidden_units: tuple[int, ...] = (64,)
+    history_length: int = ss.DEFAULT_HISTORY_LENGTH
+    max_watch_ratio: float = 2.0
+
+    def __post_init__(self) -> None:
+        for name in ("embedding_dim", "id_embedding_dim", "feature_embedding_dim"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"TowerConfig.{name} must be >= 1, got {getattr(self, name)}")
+        if any(units < 1 for units in self.hidden_units):
+            raise ValueError(f"TowerConfig.hidden_units must all be >= 1, got {self.hidden_units}")
+        if self.history_length < 1:
+            raise ValueError(f"TowerConfig.history_length must be >= 1, got {self.history_length}")
+        if self.max_watch_ratio <= 0:
+            raise ValueError(f"TowerConfig.max_watch_ratio must be > 0, got {self.max_watch_ratio}")
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainingConfig:
+    """How the two-tower model is fitted on the train split.
+
+    Attributes:
+      batch_size: positives per batch; the other positives of a batch are the negatives.
+      epochs: passes over the training positives.
+      learning_rate: Adam step size.
+      temperature: softmax temperature applied to the inner-product scores.
+      shuffle_buffer: positives held in the shuffle buffer.
+      seed: seeds initialisation and shuffling.
+    """
+
+    batch_size: int = 512
+    epochs: int = 3
+    learning_rate: float = 3e-3
+    temperature: float = 0.1
+    shuffle_buffer: int = 100_000
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.batch_size < 2:
+            raise ValueError(
+                f"TrainingConfig.batch_size must be >= 2 (in-batch negatives), got {self.batch_size}"
+            )
+        if self.epochs < 1:
+            raise ValueError(f"TrainingConfig.epochs must be >= 1, got {self.epochs}")
+        if not self.learning_rate > 0:
+            raise ValueError(f"TrainingConfig.learning_rate must be > 0, got {self.learning_rate}")
+        if not self.temperature > 0:
+            raise ValueError(f"TrainingConfig.temperature must be > 0, got {self.temperature}")
+        if self.shuffle_buffer < 1:
+            raise ValueError(
+                f"TrainingConfig.shuffle_buffer must be >= 1, got {self.shuffle_buffer}"
+            )
+
+
+@dataclasses.dataclass(frozen=True)
+class RetrievalConfig:
+    """Everything `tscac retrieval train|evaluate|candidates` needs.
+
+    Attributes:
+      towers: the model.
+      training: its fit.
+      index_top_n: N, the number of videos the exported index returns per query.
+      num_candidates: K, the candidates attached to every logged step (K <= N).
+      eval_recall_ks: the k of recall@k in the evaluation (each <= N).
+      eval_ndcg_k: the k of NDCG@k (<= N).
+      seed: seeds the random baseline and the logged-video insertion position.
+    """
+
+    towers: TowerConfig = TowerConfig()
+    training: TrainingConfig = TrainingConfig()
+    index_top_n: int = 100
+    num_candidates: int = ss.DEFAULT_NUM_CANDIDATES
+    eval_recall_ks: tuple[int, ...] = (10, 50, 100)
+    eval_ndcg_k: int = 50
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.index_top_n < 1:
+            raise ValueError(f"RetrievalConfig.index_top_n must be >= 1, got {self.index_top_n}")
+        if not 1 <= self.num_candidates <= self.index_top_n:
+            raise ValueError(
+                f"RetrievalConfig.num_candidates must be in [1, index_top_n={self.index_top_n}], "
+                f"got {self.num_candidates}"
+            )
+        for k in (*self.eval_recall_ks, self.eval_ndcg_k):
+            if not 1 <= k <= self.index_top_n:
+                raise ValueError(
+                    f"RetrievalConfig: evaluation k must be in [1, index_top_n={self.index_top_n}]"
+                    f", got {k}"
+                )
+
+
+PRESETS: dict[str, RetrievalConfig] = {
+    "small": RetrievalConfig(
+        towers=TowerConfig(
+            embedding_dim=16, id_embedding_dim=16, feature_embedding_dim=4, hidden_units=(32,)
+        ),
+        training=TrainingConfig(
+            batch_size=128, epochs=10, learning_rate=1e-2, shuffle_buffer=20_000
+        ),
+    ),
+    "default": RetrievalConfig(),
+    "pure": RetrievalConfig(
+        towers=TowerConfig(embedding_dim=64, id_embedding_dim=64, hidden_units=(256, 128)),
+        training=TrainingConfig(batch_size=2048, epochs=3, learning_rate=2e-3),
+    ),
+}
+
+
+def preset(name: str) -> RetrievalConfig:
+    """The named preset; a KeyError that lists the known names."""
+    if name not in PRESETS:
+        raise KeyError(f"unknown retrieval preset {name!r}; known presets: {sorted(PRESETS)}")
+    return PRESETS[name]
+
+
+def config_to_dict(config: RetrievalConfig) -> dict:
+    """A JSON-serialisable copy of `config` (written next to the exported model)."""
+    return dataclasses.asdict(config)
+
+
+def config_from_dict(data: dict) -> RetrievalConfig:
+    """Inverse of config_to_dict; validates like the constructor."""
+    towers = dict(data["towers"])
+    towers["hidden_units"] = tuple(towers["hidden_units"])
+    rest = {k: v for k, v in data.items() if k not in ("towers", "training")}
+    rest["eval_recall_ks"] = tuple(rest["eval_recall_ks"])
+    return RetrievalConfig(
+        towers=TowerConfig(**towers), training=TrainingConfig(**data["training"]), **rest
+    )
