@@ -1,0 +1,164 @@
+"""Beam batch scoring: the top-N videos of every user from the `recommend` signature.
+
+Reads the session TFRecords of one split, takes each user's most recent in-session history
+(user_histories.py), batches users through RunInference on the exported SavedModel
+(recommend_model_handler.py) and writes one row per (user, rank):
+
+  {"user_id": 5, "rank": 1, "video_id": 42, "score": 3.1}        (--output_format jsonl)
+  user_id,rank,video_id,score / 5,1,42,3.1                        (--output_format csv)
+
+Input row: one session SequenceExample (see user_histories.py) in
+`<data_dir>/<split>/sessions-*.tfrecord.gz`.
+
+DirectRunner (or `tscac score --model exports/ --data-dir data/ --out scores/ --top-n 20`):
+  python -m beam_pipelines.scoring.pipeline --model exports/ --data_dir data/ \
+      --out scores/ --top_n 20
+Dataflow (the model and data on GCS, a pinned version directory as --model):
+  python -m beam_pipelines.scoring.pipeline --model gs://b/exports/tscac/3 \
+      --data_dir gs://b/data --out gs://b/scores --runner DataflowRunner --project P \
+      --region us-central1 --temp_location gs://b/tmp --setup_file ./setup.py
+"""
+
+from __future__ import annotations
+
+import apache_beam as beam
+from apache_beam.ml.inference.base import KeyedModelHandler, RunInference
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from beam_pipelines.scoring import top_n_rows, user_histories
+from beam_pipelines.scoring.config import ScoringConfig
+from beam_pipelines.scoring.recommend_model_handler import RECOMMEND, RecommendModelHandler
+from serving.signature_spec import read_signature_specs
+from tscac_tf.data import session_io
+from tscac_tf.export import serving_layout
+from tscac_tf.specs import session_schema as ss
+
+
+class ScoringOptions(PipelineOptions):
+    """The scoring flags (`python -m beam_pipelines.scoring.pipeline --help`)."""
+
+    @classmethod
+    def _add_argparse_args(cls, parser):
+        # Not required=True: every PipelineOptions parses every registered subclass's flags.
+        parser.add_argument("--model", help="SavedModel dir or base path (required)")
+        parser.add_argument("--data_dir", help="ExampleGen output directory (required)")
+        parser.add_argument("--out", help="output directory (required)")
+        parser.add_argument("--top_n", type=int, default=10, help="recommendations per user")
+        parser.add_argument("--split", default=ss.EVAL_SPLIT, help="session split to read")
+        parser.add_argument("--users_csv", default=None, help="CSV with a user_id column")
+        parser.add_argument("--output_format", default="jsonl", choices=("jsonl", "csv"))
+        parser.add_argument("--batch_size", type=int, default=256, help="users per model call")
+
+
+def model_shapes(saved_model_dir: str) -> tuple[int, int | None]:
+    """(H, N) of the `recommend` signature; H defaults to 20 where the export leaves it free.
+
+    Raises:
+      ValueError: the SavedModel has no `recommend` signature.
+    """
+    specs = read_signature_specs(saved_model_dir)
+    if RECOMMEND not in specs:
+        raise ValueError(f"{saved_model_dir} has no '{RECOMMEND}' signature, only {sorted(specs)}")
+    history = specs[RECOMMEND].inputs["history_video_ids"].shape
+    top = specs[RECOMMEND].outputs["video_ids"].shape
+    h = history[1] if history and history[1] is not None else ss.DEFAULT_HISTORY_LENGTH
+    return h, (top[1] if top else None)
+
+
+def _request(item):
+    user_id, history = item
+    return user_id, {
+        "user_id": user_id,
+        "history_video_ids": history.video_ids,
+        "history_play_time_ms": history.play_time_ms,
+    }
+
+
+class ScoreUsers(beam.PTransform):
+    """(user_id, UserHistory) -> top-N row dicts, through RunInference."""
+
+    def __init__(self, saved_model_dir: str, top_n: int, batch_size: int):
+        super().__init__()
+        self._handler = KeyedModelHandler(RecommendModelHandler(saved_model_dir, batch_size))
+        self._top_n = top_n
+
+    def expand(self, histories):
+        top_n = self._top_n
+        return (
+            histories
+            | "ToRequests" >> beam.Map(_request)
+            | "Recommend" >> RunInference(self._handler)
+            | "TopN"
+            >> beam.FlatMap(
+                lambda kv: top_n_rows.top_n_rows(
+                    kv[0], kv[1].inference["video_ids"], kv[1].inference["scores"], top_n
+                )
+            )
+        )
+
+
+def build(pipeline: beam.Pipeline, config: ScoringConfig) -> None:
+    """Adds the scoring steps to a pipeline.
+
+    Raises:
+      FileNotFoundError: no SavedModel, or no session files.
+      ValueError: top_n above the model's N, or a users CSV without user_id.
+    """
+    saved_model_dir = serving_layout.resolve_saved_model_dir(config.model)
+    history_length, n = model_shapes(saved_model_dir)
+    if n is not None and config.top_n > n:
+        raise ValueError(f"--top_n {config.top_n} is more than the {n} videos `recommend` returns")
+    files = session_io.session_files(config.data_dir, config.split)  # fails early when empty
+    pattern = files[0].rsplit("/", 1)[0] + "/" + ss.SESSION_FILE_GLOB
+    read = pipeline | "LatestHistories" >> user_histories.LatestUserHistories(
+        pattern, history_length, config.users_csv
+    )
+    rows = read["histories"] | "Score" >> ScoreUsers(
+        saved_model_dir, config.top_n, config.batch_size
+    )
+    out = config.out_dir.rstrip("/")
+    if config.output_format == "csv":
+        lines = rows | "ToCsv" >> beam.Map(top_n_rows.to_csv)
+        header = top_n_rows.CSV_HEADER
+    else:
+        lines = rows | "ToJsonl" >> beam.Map(top_n_rows.to_jsonl)
+        header = None
+    lines | "WriteTopN" >> beam.io.WriteToText(
+        f"{out}/top_n", file_name_suffix=f".{config.output_format}", header=header
+    )
+    read[user_histories.DEAD_LETTERS] | "WriteDeadLetters" >> beam.io.WriteToText(
+        f"{out}/{user_histories.DEAD_LETTERS}", file_name_suffix=".txt"
+    )
+
+
+def run_config(config: ScoringConfig, options: PipelineOptions | None = None, test_pipeline=None):
+    """Runs scoring to completion; returns the PipelineResult."""
+    pipeline = test_pipeline or beam.Pipeline(options=options or PipelineOptions([]))
+    build(pipeline, config)
+    result = pipeline.run()
+    result.wait_until_finish()
+    return result
+
+
+def run(argv: list[str] | None = None, test_pipeline=None):
+    """Entry point: flags -> ScoringConfig -> run_config."""
+    options = PipelineOptions(argv)
+    flags = options.view_as(ScoringOptions)
+    missing = [f"--{name}" for name in ("model", "data_dir", "out") if not getattr(flags, name)]
+    if missing:
+        raise ValueError(f"scoring needs {', '.join(missing)}")
+    config = ScoringConfig(
+        model=flags.model,
+        data_dir=flags.data_dir,
+        out_dir=flags.out,
+        top_n=flags.top_n,
+        split=flags.split,
+        users_csv=flags.users_csv,
+        output_format=flags.output_format,
+        batch_size=flags.batch_size,
+    )
+    return run_config(config, options, test_pipeline)
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,95 @@
+"""Batch scoring end to end: the rows written equal the model's own top-N for each user."""
+
+import glob
+import json
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from beam_pipelines.scoring import pipeline
+from beam_pipelines.scoring.config import ScoringConfig
+from tscac_tf.data import session_io
+from tscac_tf.specs import session_schema as ss
+from tscac_tf.testing import fake_serving_model as fsm
+
+
+def _session(user_id, date, index, video_ids, play_time_ms) -> bytes:
+    steps = {name: [0] * len(video_ids) for name in ss.STEP_INT64 + ss.STEP_FLOAT}
+    steps.update(video_id=video_ids, play_time_ms=play_time_ms)
+    context = {"user_id": user_id, "date": date, "session_index": index, "session_id": "s"}
+    return session_io.encode_session(context, steps)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    root = tmp_path_factory.mktemp("scoring")
+    model, _ = fsm.publish_fake_serving_model(str(root / "exports"))
+    (root / "data" / "eval").mkdir(parents=True)
+    path = str(root / "data" / "eval" / "sessions-00000-of-00001.tfrecord.gz")
+    with tf.io.TFRecordWriter(path, options="GZIP") as writer:
+        writer.write(_session(3, 20220420, 0, [1, 2, 3], [1000, 2000, 0]))
+        writer.write(_session(3, 20220421, 0, [5, 6], [9000, 100]))
+        writer.write(_session(500, 20220421, 2, [7], [4000]))  # an unknown user
+    users = root / "users.csv"
+    users.write_text("user_id,other\n3,x\n4,y\n")
+    return root, model
+
+
+def _expected(model, user_id, video_ids, play_time_ms, top_n):
+    history = np.full([1, ss.DEFAULT_HISTORY_LENGTH], -1, np.int64)
+    play = np.zeros([1, ss.DEFAULT_HISTORY_LENGTH], np.int64)
+    history[0, : len(video_ids)], play[0, : len(video_ids)] = video_ids, play_time_ms
+    out = model.recommend(np.array([user_id], np.int64), history, play)
+    return out["video_ids"].numpy()[0, :top_n].tolist(), out["scores"].numpy()[0, :top_n]
+
+
+def test_scores_every_user_from_their_latest_session(world, tmp_path):
+    root, model = world
+    config = ScoringConfig(
+        model=str(root / "exports"),
+        data_dir=str(root / "data"),
+        out_dir=str(tmp_path),
+        top_n=4,
+        users_csv=str(root / "users.csv"),
+    )
+    pipeline.run_config(config)
+    rows = [
+        json.loads(line) for f in glob.glob(str(tmp_path / "top_n-*.jsonl")) for line in open(f)
+    ]
+    by_user = {}
+    for row in sorted(rows, key=lambda r: (r["user_id"], r["rank"])):
+        by_user.setdefault(row["user_id"], []).append(row)
+    assert sorted(by_user) == [3, 4, 500]
+    histories = {3: ([6, 5], [100, 9000]), 4: ([], []), 500: ([7], [4000])}  # most recent first
+    for user_id, (ids, play) in histories.items():
+        want_ids, want_scores = _expected(model, user_id, ids, play, 4)
+        assert [r["rank"] for r in by_user[user_id]] == [1, 2, 3, 4]
+        assert [r["video_id"] for r in by_user[user_id]] == want_ids
+        np.testing.assert_allclose([r["score"] for r in by_user[user_id]], want_scores, rtol=1e-6)
+    assert all(open(f).read() == "" for f in glob.glob(str(tmp_path / "dead_letters-*")))
+
+
+def test_csv_output_and_errors(world, tmp_path):
+    root, _ = world
+    saved = str(root / "exports" / "tscac" / "1")  # a SavedModel dir works as well as a base path
+    flags = ["--model", saved, "--data_dir", str(root / "data"), "--out", str(tmp_path)]
+    pipeline.run([*flags, "--top_n", "2", "--output_format", "csv"])
+    lines = [line.strip() for f in glob.glob(str(tmp_path / "top_n-*.csv")) for line in open(f)]
+    assert lines.count("user_id,rank,video_id,score") >= 1
+    data = [line.split(",") for line in lines if not line.startswith("user_id")]
+    assert sorted({int(d[0]) for d in data}) == [3, 500] and len(data) == 4
+    with pytest.raises(ValueError, match="--top_n 11 is more than the 10 videos"):
+        pipeline.run_config(
+            ScoringConfig(str(root / "exports"), str(root / "data"), str(tmp_path), 11)
+        )
+    with pytest.raises(ValueError, match="scoring needs --data_dir, --out"):
+        pipeline.run(["--model", saved])
+    with pytest.raises(FileNotFoundError, match="no session files match"):
+        pipeline.run_config(ScoringConfig(str(root / "exports"), str(tmp_path), str(tmp_path)))
+
+
+def test_model_shapes_reads_the_signature(world):
+    root, _ = world
+    saved = str(root / "exports" / "tscac" / "1")
+    assert pipeline.model_shapes(saved) == (ss.DEFAULT_HISTORY_LENGTH, 10)

@@ -1,0 +1,1 @@
+"""Exports: the SavedModel signatures and their TF Serving layout (ARCHITECTURE §4)."""
