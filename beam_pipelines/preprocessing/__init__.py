@@ -1,1 +1,1 @@
-"""preprocessing."""
+"""ExampleGen: KuaiRand-format CSV logs -> session SequenceExamples (see pipeline.py)."""

@@ -5,6 +5,9 @@ Each subcommand module defines:
   HELP: str                 one line for `tscac --help`
   add_arguments(parser)     its flags (argparse)
   run(args) -> int          does the work; returns the exit status
+and may define:
+  PASSES_UNKNOWN_ARGS = True  flags it does not define are not an error but reach `run`
+                              as `args.unknown_args` (e.g. Beam PipelineOptions flags)
 
 Flags live only here, at the entry points; `run` turns them into config dataclasses and
 calls the library.
@@ -35,12 +38,18 @@ def build_parser() -> argparse.ArgumentParser:
     for module in _subcommand_modules():
         sub = subparsers.add_parser(module.COMMAND, help=module.HELP, description=module.HELP)
         module.add_arguments(sub)
-        sub.set_defaults(_run=module.run)
+        sub.set_defaults(
+            _run=module.run, _passes_unknown_args=getattr(module, "PASSES_UNKNOWN_ARGS", False)
+        )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and not args._passes_unknown_args:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    args.unknown_args = unknown
     return int(args._run(args) or 0)
 
 

@@ -16,12 +16,26 @@ import tensorflow as tf
 from tscac_tf.specs import session_schema as ss
 
 
-def _int64_list(values) -> tf.train.Feature:
-    return tf.train.Feature(int64_list=tf.train.Int64List(value=[int(v) for v in values]))
+def _append_steps(feature_list: tf.train.FeatureList, kind: str, values) -> None:
+    """One Feature per step holding one value, built in place.
+
+    Appending into the message is ~3x faster than constructing Feature objects and copying
+    them into the list (upb), which matters at hundreds of thousands of steps.
+    """
+    features = feature_list.feature
+    if kind == "int64_list":
+        for value in values:
+            features.add().int64_list.value.append(int(value))
+    else:
+        for value in values:
+            features.add().float_list.value.append(float(value))
 
 
-def _float_list(values) -> tf.train.Feature:
-    return tf.train.Feature(float_list=tf.train.FloatList(value=[float(v) for v in values]))
+def _append_vectors(feature_list: tf.train.FeatureList, values) -> None:
+    """One int64 Feature per step holding a list of values (candidate ids), built in place."""
+    features = feature_list.feature
+    for value in values:
+        features.add().int64_list.value.extend([int(v) for v in value])
 
 
 def encode_session(
@@ -48,43 +62,34 @@ def encode_session(
       KeyError: a required field is missing (the message names it).
       ValueError: the step lists have different lengths.
     """
-    feature = {}
+    example = tf.train.SequenceExample()
+    feature = example.context.feature
     for name in ss.CONTEXT_INT64:
-        feature[name] = _int64_list([context[name]])
+        feature[name].int64_list.value.append(int(context[name]))
     for name in ss.CONTEXT_BYTES:
         value = context[name]
-        feature[name] = tf.train.Feature(
-            bytes_list=tf.train.BytesList(
-                value=[value.encode() if isinstance(value, str) else value]
-            )
-        )
-    feature.update(extra_context or {})
+        feature[name].bytes_list.value.append(value.encode() if isinstance(value, str) else value)
+    for name, value in (extra_context or {}).items():
+        feature[name].CopyFrom(value)
 
     lengths = {name: len(steps[name]) for name in ss.STEP_INT64 + ss.STEP_FLOAT}
     if len(set(lengths.values())) != 1:
         raise ValueError(f"session steps have different lengths: {lengths}")
-    lists = {
-        name: tf.train.FeatureList(feature=[_int64_list([v]) for v in steps[name]])
-        for name in ss.STEP_INT64
-    }
+    lists = example.feature_lists.feature_list
+    for name in ss.STEP_INT64:
+        _append_steps(lists[name], "int64_list", steps[name])
     for name in ss.STEP_FLOAT:
-        lists[name] = tf.train.FeatureList(feature=[_float_list([v]) for v in steps[name]])
+        _append_steps(lists[name], "float_list", steps[name])
     if candidates is not None:
         if len(candidates) != lengths["video_id"]:
             raise ValueError(
                 f"candidates has {len(candidates)} steps, the session has {lengths['video_id']}"
             )
-        lists[ss.STEP_CANDIDATE_IDS] = tf.train.FeatureList(
-            feature=[_int64_list(c) for c in candidates]
-        )
+        _append_vectors(lists[ss.STEP_CANDIDATE_IDS], candidates)
         for name in (ss.STEP_LOGGED_INDEX, ss.STEP_CANDIDATE_INSERTED):
-            lists[name] = tf.train.FeatureList(feature=[_int64_list([v]) for v in steps[name]])
+            _append_steps(lists[name], "int64_list", steps[name])
     for name, feats in (extra_steps or {}).items():
-        lists[name] = tf.train.FeatureList(feature=list(feats))
-    example = tf.train.SequenceExample(
-        context=tf.train.Features(feature=feature),
-        feature_lists=tf.train.FeatureLists(feature_list=lists),
-    )
+        lists[name].feature.extend(feats)
     return example.SerializeToString()
 
 
