@@ -58,15 +58,13 @@ def _scalar(feature: tf.train.Feature, name: str, kind: str):
 
 
 def _step_values(feature_list: tf.train.FeatureList, name: str, kind: str) -> list:
-    out = []
-    for t, feature in enumerate(feature_list.feature):
-        values = getattr(feature, kind).value
-        if len(values) != 1:
+    values = [getattr(feature, kind).value for feature in feature_list.feature]
+    for t, value in enumerate(values):
+        if len(value) != 1:
             raise MalformedSession(
-                f"step feature {name!r} at step {t}: expected 1 {kind} value, got {len(values)}"
+                f"step feature {name!r} at step {t}: expected 1 {kind} value, got {len(value)}"
             )
-        out.append(values[0])
-    return out
+    return [value[0] for value in values]
 
 
 def decode_session(serialized: bytes) -> SessionRecord:

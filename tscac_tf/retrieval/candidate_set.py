@@ -51,25 +51,22 @@ def attach_logged(
             f"retrieval returned {retrieved.shape[1]} videos per step, fewer than the "
             f"{num_candidates} candidates asked for"
         )
-    steps = len(logged)
+    top = retrieved[:, :num_candidates]
     # One draw per step, whether used or not, so a step's position does not depend on
     # which other steps needed an insertion.
-    uniforms = rng.random(steps)
-    candidates = np.full((steps, num_candidates), ss.PADDING_ID, np.int64)
-    index = np.zeros(steps, np.int64)
-    inserted = np.zeros(steps, np.int64)
-    for t in range(steps):
-        real = retrieved[t, :num_candidates]
-        real = real[real != ss.PADDING_ID]
-        hits = np.flatnonzero(real == logged[t])
-        if hits.size:
-            candidates[t, : len(real)] = real
-            index[t] = hits[0]
-            continue
-        kept = real[: num_candidates - 1]  # drops the lowest-ranked only when the set is full
-        position = int(uniforms[t] * (len(kept) + 1))
-        row = np.insert(kept, position, logged[t])
-        candidates[t, : len(row)] = row
-        index[t] = position
-        inserted[t] = 1
-    return candidates, index, inserted
+    uniforms = rng.random(len(logged))
+    hits = top == logged[:, None]
+    inserted = ~hits.any(axis=1)
+    # Retrieval pads only at the end; a miss keeps the best min(n, K - 1) of its n videos
+    # (dropping the lowest ranked only when the set is full) and puts the logged video at
+    # a uniform position p in [0, kept]:  row = kept[:p] ++ [logged] ++ kept[p:].
+    kept = np.minimum((top != ss.PADDING_ID).sum(axis=1), num_candidates - 1)
+    position = np.minimum((uniforms * (kept + 1)).astype(np.int64), kept)
+    column = np.arange(num_candidates)[None, :]
+    source = np.where(column < position[:, None], column, column - 1)
+    shifted = np.take_along_axis(top, np.clip(source, 0, num_candidates - 1), axis=1)
+    with_logged = np.where(column == position[:, None], logged[:, None], shifted)
+    with_logged = np.where(column <= kept[:, None], with_logged, ss.PADDING_ID)
+    candidates = np.where(inserted[:, None], with_logged, top)
+    index = np.where(inserted, position, hits.argmax(axis=1))
+    return candidates.astype(np.int64), index.astype(np.int64), inserted.astype(np.int64)

@@ -70,3 +70,37 @@ def test_rejects_too_few_retrieved():
         candidate_set.attach_logged(
             np.zeros((2, 3), np.int64), np.zeros(2, np.int64), 5, np.random.default_rng(0)
         )
+
+
+def _attach_loop(retrieved, logged, k, uniforms):
+    """The rule written as a plain loop, one step at a time."""
+    out, index, inserted = [], [], []
+    for t in range(len(logged)):
+        real = [v for v in retrieved[t, :k] if v != -1]
+        if logged[t] in real:
+            out.append(real + [-1] * (k - len(real)))
+            index.append(real.index(logged[t]))
+            inserted.append(0)
+            continue
+        kept = real[: k - 1]
+        position = int(uniforms[t] * (len(kept) + 1))
+        row = kept[:position] + [int(logged[t])] + kept[position:]
+        out.append(row + [-1] * (k - len(row)))
+        index.append(position)
+        inserted.append(1)
+    return np.array(out), np.array(index), np.array(inserted)
+
+
+@pytest.mark.parametrize("real_per_step", [12, 6, 3, 0])
+def test_vectorised_rule_equals_the_loop(real_per_step):
+    rng = np.random.default_rng(real_per_step)
+    steps, k = 300, 8
+    retrieved = np.full((steps, 12), -1)
+    for t in range(steps):
+        n = rng.integers(0, real_per_step + 1)
+        retrieved[t, :n] = rng.permutation(30)[:n]
+    logged = rng.integers(0, 30, steps)
+    got = candidate_set.attach_logged(retrieved, logged, k, candidate_set.session_rng(1, "v"))
+    uniforms = candidate_set.session_rng(1, "v").random(steps)
+    for left, right in zip(got, _attach_loop(retrieved, logged, k, uniforms), strict=True):
+        np.testing.assert_array_equal(left, right)
