@@ -278,13 +278,14 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", help="an existing KuaiRand-format directory")
     parser.add_argument("--stand-in-rows", type=int, help="write N random rows instead")
+    parser.add_argument("--data-note", default="", help="what --data-dir holds (for the JSON)")
     parser.add_argument("--workers", type=int, default=2, help="processes of the beam-N run")
     parser.add_argument("--results", default=RESULTS)
     args = parser.parse_args(argv)
     scratch = tempfile.mkdtemp(prefix="tscac_preprocess_bench_")
     try:
         if args.data_dir:
-            data_dir, source = args.data_dir, f"given: {args.data_dir}"
+            data_dir, source = args.data_dir, f"given: {args.data_dir} {args.data_note}".strip()
         elif args.stand_in_rows:
             data_dir = write_stand_in(os.path.join(scratch, "data"), args.stand_in_rows)
             source = f"stand-in: {args.stand_in_rows} random rows over the KuaiRand-Pure tables"
