@@ -9,6 +9,7 @@ canonical code TF Serving uses (INVALID_ARGUMENT, NOT_FOUND, ...).
 from __future__ import annotations
 
 import functools
+import logging
 
 import grpc
 from tensorflow_serving.apis import (
@@ -20,6 +21,8 @@ from tensorflow_serving.apis import (
 from serving import response_protos, tensor_codec
 from serving.errors import ServingError
 from serving.model_manager import ModelManager, ModelRef
+
+_log = logging.getLogger(__name__)
 
 
 def _ref(spec) -> ModelRef:
@@ -41,6 +44,9 @@ def _aborts_on_error(method):
             return method(self, request, context)
         except ServingError as e:
             context.abort(e.code, e.message)
+        except Exception as e:  # a bug answers INTERNAL, as tensorflow_model_server would
+            _log.exception("%s failed", method.__name__)
+            context.abort(grpc.StatusCode.INTERNAL, f"internal error: {e!r}")
 
     return wrapper
 

@@ -12,6 +12,7 @@ rest_service.py puts it behind an HTTP server.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import urllib.parse
 
@@ -23,6 +24,7 @@ _VERSION = r"(?:(?:/versions/(\d+))|(?:/labels/([^/:]+)))?"
 _PREDICT = re.compile(rf"/v1/models/([^/:]+){_VERSION}:(classify|regress|predict)", re.IGNORECASE)
 _STATUS = re.compile(rf"/v1/models(?:/([^/:]+))?{_VERSION}(?:/(metadata))?", re.IGNORECASE)
 JSON_CONTENT_TYPE = "application/json"
+_log = logging.getLogger(__name__)
 
 
 def error_body(message: str) -> bytes:
@@ -44,6 +46,9 @@ class RestApi:
             return 200, self._dispatch(method, path, body)
         except ServingError as e:
             return e.http_status, error_body(e.message)
+        except Exception as e:  # a bug must cost one request an answer, not the connection
+            _log.exception("%s %s failed", method, path)
+            return 500, error_body(f"internal error: {e!r}")
 
     def _dispatch(self, method: str, path: str, body: bytes) -> bytes:
         if method == "POST" and (match := _PREDICT.fullmatch(path)):

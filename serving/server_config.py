@@ -81,7 +81,7 @@ class ServerConfig:
       grpc_port: gRPC port; 0 picks a free one.
       rest_port: REST port; 0 picks a free one; None turns REST off.
       poll_seconds: how often the base paths are scanned for new versions.
-      num_threads: request threads of each front end.
+      num_threads: gRPC worker threads (REST serves each connection on its own thread).
       grace_seconds: how long shutdown waits for in-flight requests.
       limits: request size limits.
     """

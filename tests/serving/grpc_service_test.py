@@ -78,3 +78,27 @@ def test_classify_is_unimplemented(channel):
     with pytest.raises(grpc.RpcError) as error:
         stub.Classify(classification_pb2.ClassificationRequest(), timeout=10)
     assert error.value.code() == grpc.StatusCode.UNIMPLEMENTED
+
+
+class _BrokenManager:
+    def status(self, ref):
+        raise RuntimeError("disk on fire")
+
+
+def test_an_unexpected_failure_is_internal():
+    server = grpc.server(futures.ThreadPoolExecutor(2))
+    grpc_service.add_services(server, _BrokenManager())
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = model_service_pb2_grpc.ModelServiceStub(channel)
+            request = get_model_status_pb2.GetModelStatusRequest(
+                model_spec=model_pb2.ModelSpec(name="tscac")
+            )
+            with pytest.raises(grpc.RpcError) as error:
+                stub.GetModelStatus(request, timeout=10)
+        assert error.value.code() == grpc.StatusCode.INTERNAL
+        assert "disk on fire" in error.value.details()
+    finally:
+        server.stop(None)

@@ -67,3 +67,14 @@ def test_status_metadata_and_errors(api, method, path, status, message):
     assert message in body.decode()
     if status != 200:
         assert list(json.loads(body)) == ["error"]
+
+
+class _BrokenManager:
+    def status(self, ref):
+        raise RuntimeError("disk on fire")
+
+
+def test_an_unexpected_failure_is_a_500_with_an_error_body():
+    status, body = RestApi(_BrokenManager()).handle("GET", "/v1/models/tscac", b"")
+    assert status == 500
+    assert "disk on fire" in json.loads(body)["error"]

@@ -43,8 +43,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--version-labels", default="", help="labels for --model-base-path, e.g. stable=3,canary=4"
     )
     parser.add_argument("--poll-seconds", type=float, default=1.0, help="version poll interval")
-    parser.add_argument("--num-threads", type=int, default=16, help="request threads per API")
+    parser.add_argument("--num-threads", type=int, default=16, help="gRPC worker threads")
     parser.add_argument("--grace-seconds", type=float, default=10.0, help="drain time on stop")
+    parser.add_argument(
+        "--intra-op-threads",
+        type=int,
+        default=0,
+        help="TensorFlow intra-op threads (0: TF default)",
+    )
+    parser.add_argument(
+        "--inter-op-threads",
+        type=int,
+        default=0,
+        help="TensorFlow inter-op threads (0: TF default)",
+    )
     parser.add_argument("--max-batch-size", type=int, default=1024, help="largest B per request")
     parser.add_argument("--max-candidates", type=int, default=10_000, help="largest K per request")
     parser.add_argument("--max-history", type=int, default=1_000, help="largest H per request")
@@ -87,16 +99,22 @@ def run(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    import tensorflow as tf
+
     from serving.model_server import ModelServer
+
+    # Like tensorflow_model_server's --tensorflow_{intra,inter}_op_parallelism; must be set
+    # before TensorFlow's runtime starts (before the first SavedModel loads).
+    if args.intra_op_threads:
+        tf.config.threading.set_intra_op_parallelism_threads(args.intra_op_threads)
+    if args.inter_op_threads:
+        tf.config.threading.set_inter_op_parallelism_threads(args.inter_op_threads)
 
     try:
         config = build_config(args)
     except (ValueError, OSError) as e:
         print(f"tscac serve: {e}", file=sys.stderr)
         return 2
-    stop_requested = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop_requested.set())
     try:
         server = ModelServer(config).start()
     except (OSError, RuntimeError) as e:  # a port in use, an unreachable host
@@ -108,8 +126,22 @@ def run(args: argparse.Namespace) -> int:
         f"tscac serve: gRPC {config.host}:{server.grpc_port} REST {rest} versions {versions}",
         flush=True,
     )
-    while not stop_requested.wait(0.5):
-        pass
+    _wait_for_stop_signal()
     server.stop()
     print("tscac serve: stopped after draining in-flight requests", flush=True)
     return 0
+
+
+def _wait_for_stop_signal() -> None:
+    """Blocks until SIGTERM or SIGINT, then puts the previous handlers back."""
+    stop_requested = threading.Event()
+    previous = {
+        sig: signal.signal(sig, lambda *_: stop_requested.set())
+        for sig in (signal.SIGTERM, signal.SIGINT)
+    }
+    try:
+        while not stop_requested.wait(0.5):
+            pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

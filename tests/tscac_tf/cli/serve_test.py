@@ -51,6 +51,8 @@ def test_serve_answers_and_drains_on_sigterm(tmp_path):
             "0",
             "--poll-seconds",
             "0.2",
+            "--intra-op-threads",
+            "1",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
