@@ -279,6 +279,7 @@ def test_with_candidates_action_is_the_logged_index(candidate_examples):
 
 def test_to_trajectory_stacks_s_t_and_s_t1(candidate_examples):
     from tf_agents.trajectories import time_step as ts
+    from tf_agents.trajectories import trajectory
 
     dataset = reader.transitions_dataset(
         candidate_examples, ss.TRAIN_SPLIT, 8, H, num_candidates=4, shuffle=False
@@ -306,6 +307,16 @@ def test_to_trajectory_stacks_s_t_and_s_t1(candidate_examples):
     )
     assert (traj.observation["candidate_video_ids"][:, 1] == ss.PADDING_ID).numpy().all()
     np.testing.assert_allclose(traj.policy_info["behavior_propensity"][:, 0], [0.5, 0.5, 0.5])
+    # TF-Agents' own conversion reads it back as (s_t, a_t, r_t, s_{t+1}).
+    time_steps, policy_steps, next_time_steps = trajectory.to_transition(traj)
+    np.testing.assert_array_equal(policy_steps.action[:, 0], [0, 2, 3])
+    np.testing.assert_allclose(next_time_steps.reward[:, 0, 0], [10.0, 11.0, 12.0])
+    np.testing.assert_array_equal(next_time_steps.discount[:, 0], [1.0, 0.0, 0.0])
+    np.testing.assert_array_equal(
+        next_time_steps.observation["history_video_ids"][:, 0],
+        batch["next_observation"]["history_video_ids"],
+    )
+    np.testing.assert_array_equal(time_steps.step_type[:, 0], traj.step_type[:, 0])
 
 
 def test_shuffle_is_seeded_and_repeat_and_drop_remainder_work(examples):
