@@ -127,6 +127,7 @@ def compute_stats(directory: str) -> dict:
     frames = {name: read_log(os.path.join(directory, name)) for name in names}
     frame = pd.concat(frames.values(), ignore_index=True)
     user, video = frame["user_id"].to_numpy(), frame["video_id"].to_numpy()
+    depths = session_depths(user, frame["time_ms"].to_numpy())
     out = {
         "directory": os.path.abspath(directory),
         "files": {name: int(len(f)) for name, f in frames.items()},
@@ -136,8 +137,8 @@ def compute_stats(directory: str) -> dict:
         "rates": _rates(frame),
         "rows_per_user": summary(np.unique(user, return_counts=True)[1]),
         "rows_per_video": summary(np.unique(video, return_counts=True)[1]),
-        "session_depth": summary(session_depths(user, frame["time_ms"].to_numpy())),
-        "sessions": int(session_depths(user, frame["time_ms"].to_numpy()).size),
+        "session_depth": summary(depths),
+        "sessions": int(depths.size),
         "play_time_s": summary(frame["play_time_ms"].to_numpy() / 1000.0),
         "duration_s": summary(frame["duration_ms"].to_numpy() / 1000.0),
         "tab_shares": {
