@@ -1,0 +1,74 @@
+"""Tests of TSCAC stage two on the fake log: watch-time actor-critic, soft KL to stage one."""
+
+import tscac_tf  # noqa: F401  (first: pins Keras 2 before TensorFlow loads)
+
+# isort: split
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from tscac_tf.agents.tscac import config as tscac_config
+from tscac_tf.agents.tscac.stage_two_agent import StageTwoAgent
+from tscac_tf.networks.actor_network import ActorNetwork
+from tscac_tf.networks.value_network import ValueNetwork
+from tscac_tf.testing.agent_steps import train_steps
+
+
+def _agent(lookup, config):
+    net = config.network
+    aux = {n: ActorNetwork.from_config(lookup, net, f"{n}_actor") for n in config.auxiliary_names}
+    agent = StageTwoAgent(
+        ActorNetwork.from_config(lookup, net, "main_actor"),
+        ValueNetwork.from_config(lookup, net, ["watch_time"], name="watch_time_critic"),
+        aux,
+        ActorNetwork.from_config(lookup, net, "behavior"),
+        config,
+    )
+    return agent, aux
+
+
+@pytest.mark.parametrize("shared_lambda", [0.1, 100.0])
+def test_watch_time_advantage_moves_the_policy_unless_lambda_holds_it(
+    lookup, config, unbiased_dataset, match_mass, shared_lambda
+):
+    # The log has no preference for matching videos, which are watched ~5x longer. The
+    # stage-one actors here are untrained (near uniform) anchors. With a small λ the
+    # closed form exp(Â_1/Λ) dominates and the policy moves onto matching videos; with a
+    # large λ, π* is the anchors' geometric mean and the policy must stay near them.
+    config = dataclasses.replace(
+        config, responses=tscac_config.preset("small", shared_lagrange=shared_lambda).responses
+    )
+    agent, aux = _agent(lookup, config)
+    before = match_mass(agent.actor_network)
+    aux_before = [v.numpy() for a in aux.values() for v in a.trainable_variables]
+    infos = train_steps(agent, unbiased_dataset, 150)
+    after = match_mass(agent.actor_network)
+    if shared_lambda < 1:
+        assert after > before + 0.06
+    else:
+        assert abs(after - before) < 0.03
+    aux_after = [v.numpy() for a in aux.values() for v in a.trainable_variables]
+    for old, new in zip(aux_before, aux_after, strict=True):
+        np.testing.assert_array_equal(old, new)
+    extra = infos[-1].extra
+    assert sorted(extra["kl_to_auxiliary"]) == sorted(config.auxiliary_names)
+    assert all(np.isfinite(v) and v >= 0 for v in extra["kl_to_auxiliary"].values())
+    assert 0 < extra["weight_effective_fraction"] <= 1
+    assert extra["weight_max"] <= config.stage_two.weight_clip + 1e-6
+    # the critic learned a positive value of watch time (seconds, γ = 0.95)
+    assert np.mean([i.extra["value"]["watch_time"] for i in infos[-10:]]) > 10
+
+
+def test_the_critic_must_value_watch_time_only(lookup, config):
+    net = config.network
+    aux = {n: ActorNetwork.from_config(lookup, net, f"{n}_a") for n in config.auxiliary_names}
+    with pytest.raises(ValueError, match="must value only 'watch_time'"):
+        StageTwoAgent(
+            ActorNetwork.from_config(lookup, net, "m"),
+            ValueNetwork.from_config(lookup, net, ["click"], name="c"),
+            aux,
+            ActorNetwork.from_config(lookup, net, "b"),
+            config,
+        )

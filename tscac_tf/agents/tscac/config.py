@@ -1,0 +1,262 @@
+"""TSCAC configuration: frozen, validated dataclasses and the named presets.
+
+γ_i and λ_i come from the response registry (tscac_tf/specs/responses.py), optionally
+overridden per response (`preset(..., discounts=..., lagranges=..., shared_lagrange=...)`);
+every response name is checked against the registry. Presets: `small` (tests, seconds),
+`default` (a laptop run), `pure` (KuaiRand-Pure-sized).
+
+Behaviour propensity (`propensity_source`): "model" (the default) takes π_β(a|s) from the
+behaviour-cloning model over our candidate set C_t; "logged" uses the log's propensity
+where it has one and the model elsewhere. The model is the default because every
+importance ratio divides a probability over C_t (K candidates) by π_β(a|s): a logged
+propensity is the logging system's probability over *its* candidate set (often the whole
+catalogue), so it is not comparable, and real KuaiRand logs have none at all. "logged" is
+right only when the log's candidate set is ours (e.g. synthetic logs produced over C_t).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Literal
+
+from tscac_tf.agents.behavior_cloning.config import BehaviorCloningConfig
+from tscac_tf.networks.network_config import NetworkConfig
+from tscac_tf.specs import responses as registry
+from tscac_tf.training.loop_config import LoopConfig
+from tscac_tf.training.optimizer_config import OptimizerConfig
+
+PropensitySource = Literal["model", "logged"]
+PRESET_NAMES = ("small", "default", "pure")
+
+
+def _check_target(owner: str, tau: float, period: int) -> None:
+    if not 0.0 < tau <= 1.0:
+        raise ValueError(f"{owner}.target_update_tau must be in (0, 1], got {tau}")
+    if not isinstance(period, int) or period < 1:
+        raise ValueError(f"{owner}.target_update_period must be an int >= 1, got {period!r}")
+
+
+def _check_steps(owner: str, steps: int) -> None:
+    if not isinstance(steps, int) or steps < 0:
+        raise ValueError(f"{owner}.num_steps must be an int >= 0, got {steps!r}")
+
+
+@dataclasses.dataclass(frozen=True)
+class StageOneConfig:
+    """Stage one: one actor-critic per auxiliary response (paper §3).
+
+    Attributes:
+      num_steps: training steps.
+      actor_optimizer, critic_optimizer: Adam settings (one optimiser for all actors and
+        one for all critics; their parameters are disjoint, so this equals one Adam each).
+      ratio_clip: c in min(π_i(a|s) / π_β(a|s), c).
+      entropy_coefficient: β ≥ 0 of A2C's entropy bonus −β·H(π_i(·|s)) added to each actor
+        loss (not in the paper; without it a logged action with a negative advantage is
+        pushed to log π → −∞ and the actor collapses onto few candidates).
+      target_update_tau, target_update_period: soft update of the target critics.
+      shared_critic_trunk: one state encoder for all critics with one head per response
+        (cheaper) instead of one network per response (the paper's form, the default).
+    """
+
+    num_steps: int = 20000
+    actor_optimizer: OptimizerConfig = OptimizerConfig(learning_rate=3e-4)
+    critic_optimizer: OptimizerConfig = OptimizerConfig(learning_rate=1e-3)
+    ratio_clip: float = 10.0
+    entropy_coefficient: float = 0.1
+    target_update_tau: float = 0.01
+    target_update_period: int = 1
+    shared_critic_trunk: bool = False
+
+    def __post_init__(self) -> None:
+        _check_steps("StageOneConfig", self.num_steps)
+        if not self.ratio_clip > 0:
+            raise ValueError(f"StageOneConfig.ratio_clip must be > 0, got {self.ratio_clip}")
+        if not self.entropy_coefficient >= 0:
+            raise ValueError(
+                f"StageOneConfig.entropy_coefficient must be >= 0, got {self.entropy_coefficient}"
+            )
+        _check_target("StageOneConfig", self.target_update_tau, self.target_update_period)
+
+
+@dataclasses.dataclass(frozen=True)
+class StageTwoConfig:
+    """Stage two: the watch-time actor-critic pulled towards the stage-one policies (§4).
+
+    Attributes:
+      num_steps: training steps.
+      actor_optimizer, critic_optimizer: Adam settings.
+      weight_clip: upper clip of the self-normalised weights (their batch mean is 1).
+      advantage_scale: Â_1 (seconds of watch time) is divided by this many seconds before
+        it enters exp(Â_1/Λ); None divides by the batch standard deviation of Â_1 instead,
+        which makes λ independent of the unit and spread of watch time (the default).
+      target_update_tau, target_update_period: soft update of the target critic.
+    """
+
+    num_steps: int = 20000
+    actor_optimizer: OptimizerConfig = OptimizerConfig(learning_rate=3e-4)
+    critic_optimizer: OptimizerConfig = OptimizerConfig(learning_rate=1e-3)
+    weight_clip: float = 10.0
+    advantage_scale: float | None = None
+    target_update_tau: float = 0.01
+    target_update_period: int = 1
+
+    def __post_init__(self) -> None:
+        _check_steps("StageTwoConfig", self.num_steps)
+        if not self.weight_clip > 0:
+            raise ValueError(f"StageTwoConfig.weight_clip must be > 0, got {self.weight_clip}")
+        if self.advantage_scale is not None and not self.advantage_scale > 0:
+            raise ValueError(
+                f"StageTwoConfig.advantage_scale must be > 0 or None, got {self.advantage_scale}"
+            )
+        _check_target("StageTwoConfig", self.target_update_tau, self.target_update_period)
+
+
+@dataclasses.dataclass(frozen=True)
+class TscacConfig:
+    """Everything one TSCAC training run needs.
+
+    Attributes:
+      network: network sizes, H and K.
+      responses: the registry with this run's γ_i / λ_i (all registry names, in order).
+      batch_size: transitions per train step (global, over all replicas).
+      propensity_source: "model" or "logged" (see the module docstring).
+      behavior, stage_one, stage_two: per-stage settings.
+      loop: checkpoint / summary / logging cadence.
+      seed: seeds data shuffling and initialisation.
+    """
+
+    network: NetworkConfig = NetworkConfig()
+    responses: tuple[registry.ResponseSpec, ...] = registry.RESPONSES
+    batch_size: int = 256
+    propensity_source: PropensitySource = "model"
+    behavior: BehaviorCloningConfig = BehaviorCloningConfig()
+    stage_one: StageOneConfig = StageOneConfig()
+    stage_two: StageTwoConfig = StageTwoConfig()
+    loop: LoopConfig = LoopConfig()
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        names = tuple(r.name for r in self.responses)
+        if names != registry.RESPONSE_NAMES:
+            raise ValueError(
+                f"TscacConfig.responses has {list(names)}, the registry has "
+                f"{list(registry.RESPONSE_NAMES)} (same names, same order)"
+            )
+        for spec in self.responses:
+            if spec.role != registry.get(spec.name).role:
+                raise ValueError(
+                    f"response {spec.name!r}: role {spec.role!r} differs from the registry"
+                )
+        if sum(r.lagrange for r in self.responses if r.role == "auxiliary") <= 0:
+            raise ValueError("stage two needs Λ = Σ λ_i > 0; every auxiliary λ is 0")
+        if not isinstance(self.batch_size, int) or self.batch_size < 1:
+            raise ValueError(f"TscacConfig.batch_size must be an int >= 1, got {self.batch_size!r}")
+        if self.propensity_source not in ("model", "logged"):
+            raise ValueError(
+                f"TscacConfig.propensity_source must be 'model' or 'logged', "
+                f"got {self.propensity_source!r}"
+            )
+
+    @property
+    def main_response(self) -> registry.ResponseSpec:
+        return next(r for r in self.responses if r.role == "main")
+
+    @property
+    def auxiliary_names(self) -> tuple[str, ...]:
+        return tuple(r.name for r in self.responses if r.role == "auxiliary")
+
+    @property
+    def discounts(self) -> dict[str, float]:
+        """{response name: γ_i}."""
+        return {r.name: r.discount for r in self.responses}
+
+    @property
+    def lagranges(self) -> dict[str, float]:
+        """{auxiliary name: λ_i}."""
+        return {r.name: r.lagrange for r in self.responses if r.role == "auxiliary"}
+
+
+def _small() -> TscacConfig:
+    network = NetworkConfig(
+        history_length=5,
+        num_candidates=8,
+        categorical_dim=2,
+        video_id_dim=4,
+        history_item_dim=8,
+        state_hidden=(16,),
+        candidate_hidden=(),
+        value_hidden=(8,),
+        preference_dim=8,
+    )
+    fast = OptimizerConfig(learning_rate=1e-2)
+    return TscacConfig(
+        network=network,
+        batch_size=32,
+        behavior=BehaviorCloningConfig(num_steps=40, optimizer=fast),
+        # One critic trunk with six heads: far fewer ops to trace, which is what a test pays.
+        stage_one=StageOneConfig(
+            num_steps=40,
+            actor_optimizer=fast,
+            critic_optimizer=fast,
+            target_update_tau=0.1,
+            shared_critic_trunk=True,
+        ),
+        stage_two=StageTwoConfig(
+            num_steps=40, actor_optimizer=fast, critic_optimizer=fast, target_update_tau=0.1
+        ),
+        loop=LoopConfig(steps_per_call=10, checkpoint_every=20, summary_every=10, log_every=20),
+    )
+
+
+def _pure() -> TscacConfig:
+    network = NetworkConfig(
+        categorical_dim=8,
+        video_id_dim=32,
+        history_item_dim=64,
+        state_hidden=(256, 128),
+        candidate_hidden=(128,),
+        value_hidden=(128,),
+        preference_dim=64,
+    )
+    return TscacConfig(
+        network=network,
+        batch_size=512,
+        behavior=BehaviorCloningConfig(num_steps=20000),
+        stage_one=StageOneConfig(num_steps=100000),
+        stage_two=StageTwoConfig(num_steps=100000),
+        loop=LoopConfig(
+            steps_per_call=100, checkpoint_every=5000, summary_every=500, log_every=2000
+        ),
+    )
+
+
+_PRESETS = {"small": _small, "default": TscacConfig, "pure": _pure}
+
+
+def preset(
+    name: str,
+    *,
+    discounts: Mapping[str, float] | None = None,
+    lagranges: Mapping[str, float] | None = None,
+    shared_lagrange: float | None = None,
+    **replacements,
+) -> TscacConfig:
+    """A named preset with optional γ/λ overrides and top-level field replacements.
+
+    Args:
+      name: one of PRESET_NAMES.
+      discounts: {response name: γ} overrides.
+      lagranges: {auxiliary name: λ} overrides (applied after `shared_lagrange`).
+      shared_lagrange: one λ for every auxiliary response.
+      **replacements: TscacConfig fields to replace (e.g. batch_size=64).
+
+    Raises:
+      KeyError: unknown preset or response name.
+      ValueError: an out-of-range value.
+    """
+    if name not in _PRESETS:
+        raise KeyError(f"unknown preset {name!r}; the presets are {list(PRESET_NAMES)}")
+    config = _PRESETS[name]()
+    specs = registry.with_overrides(discounts, lagranges, shared_lagrange)
+    return dataclasses.replace(config, responses=specs, **replacements)

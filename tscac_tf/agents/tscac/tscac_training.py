@@ -1,0 +1,171 @@
+"""The whole TSCAC run: behaviour model, stage one, stage two, then the `rank` export.
+
+    OUT/behavior/    checkpoints and summaries of π_β (behaviour cloning)
+    OUT/stage_one/   ... of the auxiliary actor-critics {π_i, V_i}
+    OUT/stage_two/   ... of the main actor-critic (π_θ, V_1)
+    OUT/export/rank/ SavedModel with the `rank` signature (tscac_tf/export/rank_export.py)
+    OUT/train_summary.json   steps, final losses per stage, config
+
+Each stage resumes from its own latest checkpoint, so a killed run started again with the
+same arguments continues where it stopped (a finished stage is not trained again).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import shutil
+from collections.abc import Callable
+
+import tensorflow as tf
+
+from tscac_tf.agents.behavior_cloning.behavior_cloning_agent import BehaviorCloningAgent
+from tscac_tf.agents.tscac.config import TscacConfig
+from tscac_tf.agents.tscac.stage_one_agent import StageOneAgent
+from tscac_tf.agents.tscac.stage_two_agent import StageTwoAgent
+from tscac_tf.data import reader, session_io
+from tscac_tf.export.rank_export import RankModule, export_rank_model
+from tscac_tf.features.feature_tables import FeatureTables
+from tscac_tf.networks.actor_network import ActorNetwork
+from tscac_tf.networks.feature_lookup import FeatureLookup
+from tscac_tf.networks.value_network import ValueNetwork
+from tscac_tf.specs import session_schema as ss
+from tscac_tf.training.trainer import Trainer
+
+logger = logging.getLogger(__name__)
+
+SUMMARY_FILE = "train_summary.json"
+EXPORT_SUBDIR = os.path.join("export", "rank")
+
+
+def infer_num_candidates(data_dir: str, split: str = ss.TRAIN_SPLIT) -> int:
+    """K of a candidates-step output, read from its first session.
+
+    Raises:
+      FileNotFoundError: no session files.
+      ValueError: the sessions carry no candidates (the output of `tscac preprocess`,
+        not of the candidates step).
+    """
+    files = session_io.session_files(data_dir, split)
+    record = next(iter(tf.data.TFRecordDataset(files[:1], compression_type="GZIP").take(1)))
+    _, sequence, _ = tf.io.parse_sequence_example(
+        record[None],
+        sequence_features={ss.STEP_CANDIDATE_IDS: tf.io.VarLenFeature(tf.int64)},
+    )
+    candidates = sequence[ss.STEP_CANDIDATE_IDS]
+    if candidates.dense_shape[1] == 0 or candidates.dense_shape[2] == 0:
+        raise ValueError(
+            f"{files[0]}: sessions have no `{ss.STEP_CANDIDATE_IDS}`; train on the output "
+            "of the retrieval candidates step, not of `tscac preprocess`"
+        )
+    return int(candidates.dense_shape[2])
+
+
+def reader_dataset(data_dir: str, config: TscacConfig) -> tf.data.Dataset:
+    """Shuffled, repeated training transitions of DATA/train (the transitions reader)."""
+    return reader.transitions_dataset(
+        data_dir,
+        ss.TRAIN_SPLIT,
+        config.batch_size,
+        history_length=config.network.history_length,
+        num_candidates=config.network.num_candidates,
+        shuffle=True,
+        repeat=True,
+        seed=config.seed,
+        drop_remainder=True,
+    )
+
+
+@dataclasses.dataclass
+class TscacAgents:
+    """The three agents of one run, sharing one feature lookup."""
+
+    behavior: BehaviorCloningAgent
+    stage_one: StageOneAgent
+    stage_two: StageTwoAgent
+
+
+def build_agents(tables: FeatureTables, config: TscacConfig) -> TscacAgents:
+    """Builds all networks and agents (call inside the strategy scope)."""
+    lookup = FeatureLookup(tables)
+    net = config.network
+    behavior = BehaviorCloningAgent(
+        ActorNetwork.from_config(lookup, net, "behavior_actor"), config.behavior
+    )
+    aux = config.auxiliary_names
+    auxiliary_actors = {n: ActorNetwork.from_config(lookup, net, f"{n}_actor") for n in aux}
+    stage_one = StageOneAgent(
+        auxiliary_actors,
+        ValueNetwork.from_config(
+            lookup, net, aux, config.stage_one.shared_critic_trunk, name="auxiliary_critic"
+        ),
+        behavior.actor_network,
+        config,
+    )
+    main = config.main_response.name
+    stage_two = StageTwoAgent(
+        ActorNetwork.from_config(lookup, net, "main_actor"),
+        ValueNetwork.from_config(lookup, net, [main], name=f"{main}_critic"),
+        auxiliary_actors,
+        behavior.actor_network,
+        config,
+    )
+    return TscacAgents(behavior, stage_one, stage_two)
+
+
+def train_tscac(
+    data_dir: str,
+    out_dir: str,
+    config: TscacConfig,
+    strategy: tf.distribute.Strategy | None = None,
+    dataset_fn: Callable[[TscacConfig], tf.data.Dataset] | None = None,
+) -> dict:
+    """Trains π_β, stage one and stage two on DATA/train and exports OUT/export/rank.
+
+    Args:
+      data_dir: candidates-step output (sessions with K candidates + feature tables).
+      out_dir: where checkpoints, summaries, the export and the summary JSON go.
+      config: the run's configuration; K is taken from the data when it differs.
+      strategy: a tf.distribute strategy (default: the default strategy).
+      dataset_fn: builds the training dataset from the config (default: the reader).
+
+    Returns:
+      The summary written to OUT/train_summary.json.
+    """
+    tables = FeatureTables.load(data_dir)
+    if dataset_fn is None:
+        k = infer_num_candidates(data_dir)
+        if k != config.network.num_candidates:
+            logger.info("the data has K=%d candidates per step; using K=%d", k, k)
+            network = dataclasses.replace(config.network, num_candidates=k)
+            config = dataclasses.replace(config, network=network)
+        dataset_fn = lambda c: reader_dataset(data_dir, c)  # noqa: E731
+    strategy = strategy or tf.distribute.get_strategy()
+    tf.keras.utils.set_random_seed(config.seed)
+    with strategy.scope():
+        agents = build_agents(tables, config)
+    dataset = dataset_fn(config)
+    stages = {}
+    for name, agent, steps in (
+        ("behavior", agents.behavior, config.behavior.num_steps),
+        ("stage_one", agents.stage_one, config.stage_one.num_steps),
+        ("stage_two", agents.stage_two, config.stage_two.num_steps),
+    ):
+        trainer = Trainer(
+            agent, dataset, os.path.join(out_dir, name), config.loop, strategy, name=name
+        )
+        losses = trainer.run(steps)
+        stages[name] = {"steps": trainer.step, "final_losses": losses or None}
+    export_dir = os.path.join(out_dir, EXPORT_SUBDIR)
+    shutil.rmtree(export_dir, ignore_errors=True)
+    export_rank_model(RankModule(agents.stage_two.actor_network), export_dir)
+    summary = {
+        "stages": stages,
+        "export": export_dir,
+        "config": dataclasses.asdict(config),
+    }
+    with open(os.path.join(out_dir, SUMMARY_FILE), "w") as f:
+        json.dump(summary, f, indent=1, sort_keys=True, default=str)
+    return summary

@@ -1,0 +1,1 @@
+"""The generic training loop: tf.data transitions -> agent.train, checkpoints, summaries."""
