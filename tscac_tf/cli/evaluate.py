@@ -1,0 +1,77 @@
+"""`tscac evaluate`: judge exported policies by ground truth, NCIS and the oracle frontier.
+
+tscac evaluate --world DIR --data DIR --policy bc=DIR --policy tscac=DIR --out DIR
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+COMMAND = "evaluate"
+HELP = (
+    "Ground-truth rollouts, NCIS and the oracle frontier for exported policies; writes the report."
+)
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument(
+        "--world", required=True, help="Directory with world.json (tscac generate output)."
+    )
+    parser.add_argument(
+        "--data", required=True, help="Candidates-step output (its eval split feeds NCIS)."
+    )
+    parser.add_argument(
+        "--policy", action="append", required=True, metavar="NAME=DIR",
+        help="An exported policy (SavedModel with `rank`, or a serving base path); 'bc' is required.",
+    )  # fmt: skip
+    parser.add_argument("--out", required=True, help="Report directory.")
+    parser.add_argument(
+        "--preset", default="default", help="small, default or pure (users, sessions, seeds)."
+    )
+    parser.add_argument(
+        "--propensity", choices=("model", "logged"), default="model", help="π_b for NCIS."
+    )
+    parser.add_argument(
+        "--history-length", type=int, default=20, help="H of the logged eval transitions."
+    )
+
+
+def parse_policies(values: list[str]) -> dict[str, str]:
+    """['bc=/a', 'tscac=/b'] -> {'bc': '/a', 'tscac': '/b'}; ValueError naming a bad entry."""
+    out = {}
+    for value in values:
+        name, sep, path = value.partition("=")
+        if not sep or not name or not path:
+            raise ValueError(f"--policy expects NAME=DIR, got {value!r}")
+        if name in out:
+            raise ValueError(f"--policy {name} given twice")
+        out[name] = path
+    return out
+
+
+def run(args) -> int:
+    from tscac_tf.agents.tscac.tscac_training import infer_num_candidates
+    from tscac_tf.evaluation import evaluate
+    from tscac_tf.simulator.world import World
+
+    policies = parse_policies(args.policy)
+    world = World.from_json(os.path.join(args.world, "world.json"))
+    config = evaluate.preset(
+        args.preset,
+        propensity=args.propensity,
+        history_length=args.history_length,
+        num_candidates=infer_num_candidates(args.data),
+    )
+    report = evaluate.evaluate(world, args.data, policies, args.out, config)
+    summary = {
+        name: {
+            "blessed": p["blessed"],
+            "watch_time_pct_vs_bc": p["ground_truth"]["watch_time"]["pct_vs_bc"],
+        }
+        for name, p in report["policies"].items()
+    }
+    print(
+        json.dumps({"report": os.path.join(args.out, "report.md"), "policies": summary}, indent=1)
+    )
+    return 0
