@@ -1,0 +1,1 @@
+"""Baselines of the TSCAC comparison (BC, single-objective ACs, RCPO, RCPO-MC, Pareto)."""
