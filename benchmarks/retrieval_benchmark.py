@@ -2,6 +2,8 @@
 
     .venv/bin/python benchmarks/retrieval_benchmark.py                  # fake world
     .venv/bin/python benchmarks/retrieval_benchmark.py --data-dir DIR   # an ExampleGen dir
+    # the synthetic world: tscac generate --preset default --out W && tscac preprocess
+    #   --data-dir W --out DIR, then --data-dir DIR --data-label "generate default, seed 0"
     .venv/bin/python benchmarks/retrieval_benchmark.py --preset small --skip-index
 
 Measures, in one process:
@@ -125,6 +127,7 @@ def bench_pipeline(data_dir: str, workdir: str, cfg: config.RetrievalConfig) -> 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", help="ExampleGen output (default: the scaled fake world).")
+    parser.add_argument("--data-label", help="What --data-dir holds (recorded in the JSON).")
     parser.add_argument("--preset", default="default", help="Retrieval preset for training.")
     parser.add_argument("--epochs", type=int, help="Override the preset's epochs.")
     parser.add_argument("--skip-index", action="store_true", help="Skip the Pure-size index.")
@@ -150,7 +153,7 @@ def main() -> None:
             fake_sessions.write_fake_sessions(data_dir, BENCH_WORLD)
             summary["data"] = {"fake_world": dataclasses.asdict(BENCH_WORLD)}
         else:
-            summary["data"] = {"data_dir": os.path.abspath(data_dir)}
+            summary["data"] = {"data_dir": os.path.abspath(data_dir), "label": args.data_label}
         summary.update(bench_pipeline(data_dir, workdir, cfg))
     print(json.dumps({k: summary[k] for k in ("train", "candidates")}, indent=1))
     print(json.dumps(summary["evaluate"]["methods"], indent=1))

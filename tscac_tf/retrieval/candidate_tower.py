@@ -22,7 +22,12 @@ def projection(config: TowerConfig, name: str) -> tf.keras.Sequential:
 
 
 class CandidateTower(tf.keras.Model):
-    """video ids int64 [...] -> L2-normalised embeddings float32 [..., d].
+    """video ids int64 [...] -> embeddings e(v) = [direction(v), b(v)], float32 [..., d + 1].
+
+    direction(v) is L2-normalised; b(v) is the video's learned prior score (how likely it is
+    a positive for anyone: popularity, quality). Against a query [u, 1] with |u| = 1 the
+    inner product is  score(u, v) = cos(u, direction(v)) + b(v).  Without b, popularity
+    would have to be carved out of the unit sphere's directions.
 
     Unknown ids (and padding -1) map to the unknown video row; the result is defined for
     them but they are never in the index.
@@ -40,11 +45,18 @@ class CandidateTower(tf.keras.Model):
             name="video_features",
         )
         self.mlp = projection(config, "video_projection")
+        self.prior = tf.keras.layers.Dense(1, name="video_prior")
 
     def get_config(self) -> dict:
         # Saved through RetrievalIndex (tf.saved_model), never rebuilt from a Keras config;
         # this keeps Keras from warning that the tables are not JSON-serialisable.
         return {"name": self.name}
 
-    def call(self, video_ids: tf.Tensor) -> tf.Tensor:
+    def direction(self, video_ids: tf.Tensor) -> tf.Tensor:
+        """The unit-norm part, float32 [..., d] (what the query tower pools over history)."""
         return tf.math.l2_normalize(self.mlp(self.features(video_ids)), axis=-1)
+
+    def call(self, video_ids: tf.Tensor) -> tf.Tensor:
+        features = self.features(video_ids)
+        direction = tf.math.l2_normalize(self.mlp(features), axis=-1)
+        return tf.concat([direction, self.prior(features)], axis=-1)

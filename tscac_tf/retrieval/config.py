@@ -129,7 +129,9 @@ PRESETS: dict[str, RetrievalConfig] = {
             batch_size=128, epochs=10, learning_rate=1e-2, shuffle_buffer=20_000
         ),
     ),
-    "default": RetrievalConfig(),
+    "default": RetrievalConfig(
+        towers=TowerConfig(embedding_dim=64, id_embedding_dim=64, hidden_units=(128,))
+    ),
     "pure": RetrievalConfig(
         towers=TowerConfig(embedding_dim=64, id_embedding_dim=64, hidden_units=(256, 128)),
         training=TrainingConfig(batch_size=2048, epochs=3, learning_rate=2e-3),

@@ -2,8 +2,9 @@
 
 Inputs are the first three serving inputs (ARCHITECTURE §4): `user_id` [B],
 `history_video_ids` [B, H] (most recent first, -1 padding) and `history_play_time_ms`
-[B, H]. History videos are embedded by the candidate tower itself, so the query is built
-in the space it is scored in, and pooled twice: weighted by watch ratio, and plainly.
+[B, H]. History videos are embedded by the candidate tower's unit directions, so the query
+is built in the space it is scored in, and pooled twice: weighted by watch ratio, and
+plainly.
 """
 
 from __future__ import annotations
@@ -20,7 +21,10 @@ from tscac_tf.retrieval.entity_features import EntityFeatures
 
 
 class QueryTower(tf.keras.Model):
-    """{user_id [B], history_video_ids [B, H], history_play_time_ms [B, H]} -> float32 [B, d].
+    """{user_id [B], history_video_ids [B, H], history_play_time_ms [B, H]} -> float32 [B, d + 1].
+
+    The query is [u, 1] with |u| = 1: the constant meets the candidate's prior b(v)
+    (CandidateTower), so ⟨query, e(v)⟩ = cos(u, direction(v)) + b(v).
 
     H may differ between calls. Unknown user ids map to the unknown user row, unknown
     history videos to the unknown video row; padding (-1) is masked out of the pooling.
@@ -58,7 +62,7 @@ class QueryTower(tf.keras.Model):
     def call(self, features: Mapping[str, tf.Tensor]) -> tf.Tensor:
         history_ids = tf.cast(features["history_video_ids"], tf.int64)
         mask = history_pooling.history_mask(history_ids)
-        history = self.candidate_tower(history_ids)  # [B, H, d]
+        history = self.candidate_tower.direction(history_ids)  # [B, H, d]
         duration = tf.gather(
             self._video_duration_ms, self.candidate_tower.features.rows(history_ids)
         )
@@ -72,4 +76,5 @@ class QueryTower(tf.keras.Model):
             history_pooling.weighted_mean(history, shown),
             tf.math.log1p(tf.reduce_sum(shown, axis=1, keepdims=True)),
         ]
-        return tf.math.l2_normalize(self.mlp(tf.concat(parts, axis=-1)), axis=-1)
+        query = tf.math.l2_normalize(self.mlp(tf.concat(parts, axis=-1)), axis=-1)
+        return tf.concat([query, tf.ones_like(query[:, :1])], axis=-1)

@@ -31,7 +31,7 @@ def _query(tower, user, ids, play):
     ).numpy()
 
 
-def test_shapes_and_unit_norm(towers):
+def test_query_is_unit_direction_plus_one_and_candidate_direction_plus_prior(towers):
     tables, candidate, query = towers
     videos = tables.video_ids[1:4]
     out = _query(
@@ -40,10 +40,18 @@ def test_shapes_and_unit_norm(towers):
         [videos, [-1, -1, -1]],
         [[9000] * 3, [0] * 3],
     )
-    assert out.shape == (2, config.preset("small").towers.embedding_dim)
-    np.testing.assert_allclose(np.linalg.norm(out, axis=1), 1.0, rtol=1e-5)
+    d = config.preset("small").towers.embedding_dim
+    assert out.shape == (2, d + 1)
+    np.testing.assert_allclose(np.linalg.norm(out[:, :d], axis=1), 1.0, rtol=1e-5)
+    np.testing.assert_array_equal(out[:, d], 1.0)
     e = candidate(tf.constant(videos)).numpy()
-    np.testing.assert_allclose(np.linalg.norm(e, axis=1), 1.0, rtol=1e-5)
+    direction = candidate.direction(tf.constant(videos)).numpy()
+    assert e.shape == (3, d + 1)
+    np.testing.assert_allclose(e[:, :d], direction, rtol=1e-6)
+    np.testing.assert_allclose(np.linalg.norm(direction, axis=1), 1.0, rtol=1e-5)
+    # The score is cos(u, direction(v)) + b(v).
+    scores = out @ e.T
+    np.testing.assert_allclose(scores, out[:, :d] @ direction.T + e[:, d][None, :], rtol=1e-5)
 
 
 def test_padding_does_not_change_the_query(towers):
