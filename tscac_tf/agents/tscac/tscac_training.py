@@ -38,6 +38,7 @@ logger = logging.getLogger(__name__)
 
 SUMMARY_FILE = "train_summary.json"
 EXPORT_SUBDIR = os.path.join("export", "rank")
+BEHAVIOR_EXPORT_SUBDIR = os.path.join("export", "behavior")
 
 
 def infer_num_candidates(data_dir: str, split: str = ss.TRAIN_SPLIT) -> int:
@@ -161,9 +162,14 @@ def train_tscac(
     export_dir = os.path.join(out_dir, EXPORT_SUBDIR)
     shutil.rmtree(export_dir, ignore_errors=True)
     export_rank_model(RankModule(agents.stage_two.actor_network), export_dir)
+    # π_β through the same `rank` signature: the BC reference of the evaluation.
+    behavior_dir = os.path.join(out_dir, BEHAVIOR_EXPORT_SUBDIR)
+    shutil.rmtree(behavior_dir, ignore_errors=True)
+    export_rank_model(RankModule(agents.behavior.actor_network), behavior_dir)
     summary = {
         "stages": stages,
         "export": export_dir,
+        "behavior_export": behavior_dir,
         "config": dataclasses.asdict(config),
     }
     with open(os.path.join(out_dir, SUMMARY_FILE), "w") as f:

@@ -1,0 +1,112 @@
+"""End to end on the small preset: run -> serve -> a gRPC client -> report -> cached rerun.
+
+This is the README's main job (`tscac run`) on the small preset, in a child process as a
+user runs it, followed by the served model answering a TF Serving gRPC client.
+"""
+
+import json
+import math
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from serving.client import TFServingClient
+from serving.model_server import ModelServer
+from serving.server_config import ModelConfig, ServerConfig
+from tscac_tf.export import serving_layout
+from tscac_tf.pipeline import runner
+
+
+def _tscac_run(workdir: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, TF_USE_LEGACY_KERAS="1")
+    argv = [sys.executable, "-m", "tscac_tf.cli", "run", "--preset", "small", "--workdir", workdir]
+    return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=1800)
+
+
+@pytest.fixture(scope="module")
+def main_job(tmp_path_factory):
+    workdir = str(tmp_path_factory.mktemp("main_job"))
+    first = _tscac_run(workdir)
+    assert first.returncode == 0, first.stderr[-3000:] + first.stdout[-3000:]
+    return workdir, first
+
+
+def _only_run(workdir, component):
+    runs = [r for r in os.listdir(os.path.join(workdir, component)) if not r.startswith(".")]
+    assert len(runs) == 1, runs
+    return os.path.join(workdir, component, runs[0])
+
+
+def test_report_has_finite_ground_truth_for_every_policy(main_job):
+    workdir, first = main_job
+    report = json.load(open(os.path.join(_only_run(workdir, "evaluate"), "report.json")))
+    policies = report["policies"]
+    assert {"bc", "tscac"} <= set(policies)
+    assert any(p["group"] == "oracle" for p in policies.values())
+    for name, p in policies.items():
+        for metric, summary in p["ground_truth"].items():
+            assert math.isfinite(summary["mean"]), (name, metric)
+        assert p["sessions"] > 0
+    assert "| tscac |" in first.stdout  # the final summary prints the table
+    for name in ("report.md", "report.html", os.path.join("plots", "tradeoff.png")):
+        assert os.path.getsize(os.path.join(_only_run(workdir, "evaluate"), name)) > 0
+
+
+def test_push_follows_the_blessing(main_job):
+    workdir, first = main_job
+    blessing = json.load(open(os.path.join(_only_run(workdir, "evaluate"), "blessing.json")))
+    pushed = json.load(open(os.path.join(_only_run(workdir, "push"), "push.json")))
+    assert pushed["pushed"] == blessing["blessed"]
+    serving_tscac = os.path.join(workdir, "serving", "tscac")
+    if blessing["blessed"]:
+        assert serving_layout.list_versions(serving_tscac) == [1]
+        assert "tscac serve --model-base-path" in first.stdout
+    else:
+        assert not os.path.exists(serving_tscac)
+        assert pushed["reasons"] and "NOT pushed" in first.stdout
+
+
+def test_served_model_answers_a_grpc_client_like_the_saved_model(main_job):
+    import tensorflow as tf
+
+    workdir, _ = main_job
+    pushed = json.load(open(os.path.join(_only_run(workdir, "push"), "push.json")))
+    base = os.path.join(workdir, "serving") if pushed["pushed"] else _only_run(workdir, "export")
+    server = ModelServer(
+        ServerConfig(
+            models=(ModelConfig("tscac", os.path.join(base, "tscac")),), grpc_port=0, rest_port=None
+        )
+    ).start()
+    try:
+        client = TFServingClient(f"127.0.0.1:{server.grpc_port}", "grpc")
+        client.wait_until_available()
+        history = np.array([[-1] * 20, [3, 5] + [-1] * 18], np.int64)
+        play = np.where(history >= 0, 9000, 0).astype(np.int64)
+        users = np.array([0, 10**12], np.int64)  # a known id and an unknown (cold-start) one
+        served = client.recommend(users, history, play)
+        assert served["video_ids"].shape == (2, 50) and (served["video_ids"] >= 0).all()
+        assert np.isfinite(served["scores"]).all()
+        assert (np.diff(served["scores"], axis=1) <= 1e-6).all()  # best first
+        local = tf.saved_model.load(serving_layout.resolve_saved_model_dir(base)).signatures[
+            "recommend"
+        ]
+        expected = local(user_id=tf.constant(users), history_video_ids=tf.constant(history),
+                         history_play_time_ms=tf.constant(play))  # fmt: skip
+        np.testing.assert_array_equal(served["video_ids"], expected["video_ids"].numpy())
+        np.testing.assert_allclose(
+            served["scores"], expected["scores"].numpy(), rtol=1e-5, atol=1e-6
+        )
+    finally:
+        server.stop(0)
+
+
+def test_second_run_reuses_every_cached_output(main_job):
+    workdir, _ = main_job
+    before = {m["component"]: m["run_id"] for m in runner.lineage(workdir)}
+    second = _tscac_run(workdir)
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert second.stderr.count("reused cached output") == len(before)
+    assert {m["component"]: m["run_id"] for m in runner.lineage(workdir)} == before

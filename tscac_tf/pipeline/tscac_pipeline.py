@@ -1,0 +1,247 @@
+"""The main job as components: logs -> examples -> retrieval -> candidates -> agents -> judge -> push.
+
+    generate     synthetic world + KuaiRand-format logs (only without --data-dir)
+    preprocess   Beam ExampleGen: session TFRecords, vocabularies, statistics, dead letters
+    retrieval    TFRS two-tower model, BruteForce index, recall/NDCG vs popularity
+    candidates   Beam RunInference: top-K candidates attached to every logged step
+    train        behaviour model, TSCAC stage one, stage two, `rank` export
+    baselines    BC, actor-critic and constrained baselines, each with a `rank` export
+    evaluate     ground truth (synthetic world), NCIS, oracle frontier, report, blessing
+    export       the served model: `rank` + `recommend` in the TF Serving layout
+    push         copy the export into WORKDIR/serving/tscac/<version> if blessed
+
+Every component runs its `tscac` subcommand in-process (the same code an orchestrator
+would run as separate steps), reading its inputs' directories and writing only its own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping
+
+from tscac_tf.pipeline.component import Component
+
+PRESETS = ("small", "default", "pure")
+# First-run ETA guesses per preset (seconds), replaced by measured times after one run.
+_ESTIMATES = {
+    "small": {"generate": 10, "preprocess": 40, "retrieval": 60, "candidates": 45, "train": 90,
+              "baselines": 150, "evaluate": 60, "export": 20, "push": 1},
+    "default": {"generate": 40, "preprocess": 90, "retrieval": 180, "candidates": 180, "train": 300,
+                "baselines": 420, "evaluate": 240, "export": 30, "push": 1},
+    "pure": {"generate": 220, "preprocess": 400, "retrieval": 600, "candidates": 800, "train": 900,
+             "baselines": 1200, "evaluate": 900, "export": 30, "push": 1},
+}  # fmt: skip
+
+
+@dataclasses.dataclass(frozen=True)
+class RunConfig:
+    """What `tscac run` runs.
+
+    Attributes:
+      preset: small | default | pure, passed to every component.
+      data_dir: a KuaiRand-format directory; None generates the synthetic world.
+      seed: the world seed (with no data_dir).
+      beam_args: extra Beam flags for the Beam components (e.g. a runner).
+      with_baselines: train and evaluate the baselines (needed for the full report).
+    """
+
+    preset: str = "default"
+    data_dir: str | None = None
+    seed: int = 0
+    beam_args: tuple[str, ...] = ()
+    with_baselines: bool = True
+
+    def __post_init__(self):
+        if self.preset not in PRESETS:
+            raise ValueError(f"preset must be one of {PRESETS}, got {self.preset!r}")
+        if self.data_dir is not None and not os.path.isdir(self.data_dir):
+            raise FileNotFoundError(f"--data-dir {self.data_dir} is not a directory")
+
+
+LOG_FILE = "_component.log"
+
+
+def _cli(argv: list[str], out: str) -> None:
+    """Runs `tscac ARGV` in a child process, its output in OUT/_component.log.
+
+    A child process per component keeps components as isolated as an orchestrator would
+    run them (Beam registers every PipelineOptions subclass's flags process-wide, so two
+    pipelines' options must not meet in one process) and frees each step's memory.
+    """
+    env = dict(os.environ, TF_USE_LEGACY_KERAS="1")
+    log_path = os.path.join(out, LOG_FILE)
+    with open(log_path, "a") as log:
+        status = subprocess.run(
+            [sys.executable, "-m", "tscac_tf.cli", *argv],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        ).returncode
+    if status:
+        with open(log_path) as f:
+            tail = "".join(f.readlines()[-15:])
+        raise RuntimeError(
+            f"`tscac {' '.join(argv)}` exited with status {status}; last lines of {log_path}:\n{tail}"
+        )
+
+
+def _read_json(path: str) -> dict:
+    with open(path) as f:
+        return json.load(f)
+
+
+def _generate(inputs, out, params):
+    argv = ["generate", "--out", out, "--preset", params["preset"], "--seed", str(params["seed"])]
+    _cli([*argv, "--no-progress"], out)
+    return {"files": sorted(os.listdir(out))}
+
+
+def _preprocess(inputs, out, params):
+    _cli(["preprocess", "--data-dir", inputs["logs"], "--out", out, *params["beam_args"]], out)
+    summary = os.path.join(out, "run_summary.json")
+    return _read_json(summary) if os.path.exists(summary) else {}
+
+
+def _retrieval(inputs, out, params):
+    data = ["--data-dir", inputs["examples"], "--model-dir", out]
+    _cli(["retrieval", "train", *data, "--preset", params["preset"]], out)
+    _cli(["retrieval", "evaluate", *data], out)
+    metrics = os.path.join(out, "evaluation_metrics.json")
+    return _read_json(metrics) if os.path.exists(metrics) else {}
+
+
+def _candidates(inputs, out, params):
+    data = ["--data-dir", inputs["examples"], "--model-dir", inputs["retrieval"]]
+    _cli(["retrieval", "candidates", *data, "--output-dir", out, *params["beam_args"]], out)
+    return {}
+
+
+def _train(inputs, out, params):
+    _cli(["train", "--data", inputs["candidates"], "--out", out, "--preset", params["preset"]], out)
+    return {}
+
+
+def _baselines(inputs, out, params):
+    data = ["--data", inputs["candidates"], "--tscac-dir", inputs["train"]]
+    _cli(["baselines", *data, "--out", out, "--preset", params["preset"]], out)
+    return {}
+
+
+def policy_exports(train_dir: str, baselines_dir: str | None) -> dict[str, str]:
+    """{policy name: rank export dir} of TSCAC and of every exported baseline."""
+    exports = {"tscac": os.path.join(train_dir, "export", "rank")}
+    if baselines_dir and os.path.isdir(baselines_dir):
+        for name in sorted(os.listdir(baselines_dir)):
+            path = os.path.join(baselines_dir, name, "export", "rank")
+            if os.path.exists(os.path.join(path, "saved_model.pb")):
+                exports[name] = path
+    if "bc" not in exports:  # without baselines, BC is the behaviour model `tscac train` exports
+        exports["bc"] = os.path.join(train_dir, "export", "behavior")
+    return exports
+
+
+def _evaluate(inputs, out, params):
+    exports = policy_exports(inputs["train"], inputs.get("baselines"))
+    argv = ["evaluate", "--world", inputs["world"], "--data", inputs["candidates"], "--out", out,
+            "--preset", params["preset"]]  # fmt: skip
+    for name, path in exports.items():
+        argv += ["--policy", f"{name}={path}"]
+    _cli(argv, out)
+    report = _read_json(os.path.join(out, "report.json"))
+    tscac = report["policies"]["tscac"]
+    blessing = {"blessed": tscac["blessed"], "reasons": tscac["not_blessed_because"]}
+    with open(os.path.join(out, "blessing.json"), "w") as f:
+        json.dump(blessing, f, indent=1)
+    return blessing
+
+
+def _export(inputs, out, params):
+    from tscac_tf.agents.tscac.tscac_training import infer_num_candidates
+    from tscac_tf.export import serving_export
+    from tscac_tf.retrieval import model_dir
+
+    path = serving_export.export_serving_model(
+        os.path.join(inputs["train"], "export", "rank"),
+        model_dir.index_path(inputs["retrieval"]),
+        out,
+        num_candidates=infer_num_candidates(inputs["candidates"]),
+        history_length=20,
+        version=1,
+    )
+    return {"saved_model": os.path.relpath(path, out)}
+
+
+def push(export_base: str, blessing: Mapping, serving_base: str) -> dict:
+    """Copies the export's version into serving_base/tscac/<next version> if blessed."""
+    from tscac_tf.export import serving_layout
+
+    if not blessing["blessed"]:
+        return {"pushed": False, "reasons": blessing["reasons"]}
+    source = serving_layout.resolve_saved_model_dir(export_base)
+    final = serving_layout.publish_version(lambda d: shutil.copytree(source, d), serving_base)
+    return {"pushed": True, "version_dir": final}
+
+
+def _push(inputs, out, params):
+    blessing = _read_json(os.path.join(inputs["evaluation"], "blessing.json"))
+    result = push(inputs["export"], blessing, params["serving_base"])
+    with open(os.path.join(out, "push.json"), "w") as f:
+        json.dump(result, f, indent=1)
+    return result
+
+
+def components(config: RunConfig, workdir: str) -> list[Component]:
+    """The main job's components in order (see the module docstring)."""
+    est = _ESTIMATES[config.preset]
+    preset = {"preset": config.preset}
+    out = []
+    if config.data_dir is None:
+        out.append(
+            Component(
+                "generate",
+                _generate,
+                params={**preset, "seed": config.seed},
+                estimated_seconds=est["generate"],
+            )
+        )
+        logs = {"upstream": {"logs": "generate"}}
+    else:
+        logs = {"external_inputs": {"logs": os.path.abspath(config.data_dir)}}
+    beam = {"beam_args": list(config.beam_args)}
+    out += [
+        Component("preprocess", _preprocess, params=beam, estimated_seconds=est["preprocess"], **logs),
+        Component("retrieval", _retrieval, upstream={"examples": "preprocess"}, params=preset, estimated_seconds=est["retrieval"]),
+        Component("candidates", _candidates, upstream={"examples": "preprocess", "retrieval": "retrieval"},
+                  params=beam, estimated_seconds=est["candidates"]),
+        Component("train", _train, upstream={"candidates": "candidates"}, params=preset, estimated_seconds=est["train"]),
+    ]  # fmt: skip
+    evaluate_inputs = {"train": "train", "candidates": "candidates"}
+    if config.with_baselines:
+        out.append(Component("baselines", _baselines, upstream={"candidates": "candidates", "train": "train"},
+                             params=preset, estimated_seconds=est["baselines"]))  # fmt: skip
+        evaluate_inputs["baselines"] = "baselines"
+    if config.data_dir is None:
+        evaluate_inputs["world"] = "generate"
+        out.append(
+            Component(
+                "evaluate",
+                _evaluate,
+                upstream=evaluate_inputs,
+                params=preset,
+                estimated_seconds=est["evaluate"],
+            )
+        )
+    out.append(
+        Component("export", _export, upstream={"train": "train", "retrieval": "retrieval", "candidates": "candidates"},
+                  estimated_seconds=est["export"])
+    )  # fmt: skip
+    if config.data_dir is None:
+        serving_base = os.path.join(os.path.abspath(workdir), "serving")
+        out.append(Component("push", _push, upstream={"evaluation": "evaluate", "export": "export"},
+                             params={"serving_base": serving_base}, estimated_seconds=est["push"]))  # fmt: skip
+    return out
