@@ -113,6 +113,11 @@ def _cell(summary: Mapping[str, float], reference: bool) -> str:
     return text
 
 
+def _ncis_cell(entry: Mapping[str, float]) -> str:
+    error = entry["relative_error"]
+    return f"{entry['estimate']:.4g}" + ("" if math.isnan(error) else f" ({error:+.1%})")
+
+
 def render_markdown(report: Mapping[str, Any], plots: Sequence[str] = ()) -> str:
     """The paper-style table (per-session ground truth) and the NCIS table."""
     lines = ["# tscac evaluation report", ""]
@@ -140,12 +145,7 @@ def render_markdown(report: Mapping[str, Any], plots: Sequence[str] = ()) -> str
         lines += ["", "## Off-policy NCIS (per step; relative error vs ground truth per step)", ""]
         lines += ["| policy | " + " | ".join(names) + " |", "|" + "---|" * (len(names) + 1)]
         for name, ncis in ncis_rows:
-            cells = [
-                f"{ncis[r]['estimate']:.4g} ({ncis[r]['relative_error']:+.1%})"
-                if r in ncis
-                else "-"
-                for r in names
-            ]
+            cells = [_ncis_cell(ncis[r]) if r in ncis else "-" for r in names]
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
     for plot in plots:
         lines += ["", f"![{os.path.basename(plot)}]({plot})"]
