@@ -61,7 +61,9 @@ class ServingModule(tf.Module):
     @tf.function(input_signature=RECOMMEND_INPUT_SIGNATURE)
     def recommend(self, user_id, history_video_ids, history_play_time_ms):
         """Retrieve K candidates, rank them, return them best first."""
-        retrieved = self.index.top_k(user_id, history_video_ids, history_play_time_ms, self.num_candidates)
+        retrieved = self.index.top_k(
+            user_id, history_video_ids, history_play_time_ms, self.num_candidates
+        )
         ranked = self.rank(user_id, history_video_ids, history_play_time_ms, retrieved["video_ids"])
         # scores in ranked order: sort the candidate scores the way ranked_video_ids is sorted
         order = tf.argsort(
@@ -106,7 +108,9 @@ def export_serving_model(
     Returns:
       The published version directory.
     """
-    module = ServingModule(tf.saved_model.load(rank_export_dir), retrieval_index.load(index_dir), num_candidates)
+    module = ServingModule(
+        tf.saved_model.load(rank_export_dir), retrieval_index.load(index_dir), num_candidates
+    )
 
     def write(directory: str) -> None:
         tf.saved_model.save(module, directory, signatures=module.signatures())
