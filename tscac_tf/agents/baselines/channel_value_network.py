@@ -3,7 +3,9 @@
 `tscac_tf/networks/value_network.py` keys its critics by registry response names. The
 interaction-only AC and the joint-critic RCPO learn the value of a *sum* of responses,
 which no response names, so their critic is this one: the same tower (state encoder,
-`value_hidden` MLP, linear head) per channel, keyed by a free channel name.
+`value_hidden` MLP, linear head) per channel, keyed by a free channel name. With
+`shared_trunk` the channels share one tower and keep one output each (cheaper to trace;
+the small preset uses it, as TSCAC stage one's does).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from tscac_tf.networks.video_encoder import VideoEncoder
 
 
 class ChannelValueNetwork(network.Network):
-    """observation -> ({channel: V_c(s) float32 [B]}, ()); one separate tower per channel."""
+    """observation -> ({channel: V_c(s) float32 [B]}, ()); one tower per channel, or shared."""
 
     def __init__(
         self,
@@ -29,6 +31,7 @@ class ChannelValueNetwork(network.Network):
         lookup: FeatureLookup,
         config: NetworkConfig,
         channel_names: Sequence[str],
+        shared_trunk: bool = False,
         name: str = "channel_value_network",
     ) -> None:
         super().__init__(input_tensor_spec=input_tensor_spec, state_spec=(), name=name)
@@ -36,12 +39,15 @@ class ChannelValueNetwork(network.Network):
         if not names or len(set(names)) != len(names):
             raise ValueError(f"channel_names must be distinct and non-empty, got {names}")
         self._names = names
+        self._shared_trunk = shared_trunk
+        towers = ["shared"] if shared_trunk else list(names)
         self._encoders = [
             StateEncoder(lookup, VideoEncoder(lookup, config), config, name=f"{n}_state")
-            for n in names
+            for n in towers
         ]
-        self._hidden = [mlp(config.value_hidden, name=f"{n}_mlp") for n in names]
-        self._heads = [tf.keras.layers.Dense(1, name=f"{n}_value") for n in names]
+        self._hidden = [mlp(config.value_hidden, name=f"{n}_mlp") for n in towers]
+        outputs = len(names) if shared_trunk else 1
+        self._heads = [tf.keras.layers.Dense(outputs, name=f"{n}_value") for n in towers]
 
     @classmethod
     def from_config(
@@ -49,10 +55,12 @@ class ChannelValueNetwork(network.Network):
         lookup: FeatureLookup,
         config: NetworkConfig,
         channel_names: Sequence[str],
+        shared_trunk: bool = False,
         name: str = "channel_value_network",
     ) -> ChannelValueNetwork:
         """A critic whose input spec is `state_spec(config.history_length)`."""
-        return cls(state_spec(config.history_length), lookup, config, channel_names, name=name)
+        spec = state_spec(config.history_length)
+        return cls(spec, lookup, config, channel_names, shared_trunk, name=name)
 
     @property
     def channel_names(self) -> tuple[str, ...]:
@@ -60,7 +68,10 @@ class ChannelValueNetwork(network.Network):
 
     def call(self, observation, step_type=None, network_state=(), training=False):
         del step_type, training
-        out = {}
-        for i, n in enumerate(self._names):
-            out[n] = self._heads[i](self._hidden[i](self._encoders[i](observation)))[:, 0]
-        return out, network_state
+        towers = [
+            head(hidden(encoder(observation)))
+            for encoder, hidden, head in zip(self._encoders, self._hidden, self._heads, strict=True)
+        ]
+        if self._shared_trunk:
+            return {n: towers[0][:, i] for i, n in enumerate(self._names)}, network_state
+        return {n: t[:, 0] for n, t in zip(self._names, towers, strict=True)}, network_state

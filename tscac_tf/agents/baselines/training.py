@@ -91,7 +91,8 @@ def build_baseline(
     actor = ActorNetwork.from_config(lookup, net, f"{name}_actor")
 
     def critic(channels):
-        return ChannelValueNetwork.from_config(lookup, net, channels, name=f"{name}_critic")
+        shared = config.tscac.stage_one.shared_critic_trunk
+        return ChannelValueNetwork.from_config(lookup, net, channels, shared, name=f"{name}_critic")
 
     if name in ("watch_time_ac", "interaction_ac"):
         channel, objective = (

@@ -19,7 +19,7 @@ from tscac_tf.networks.actor_network import PADDED_SCORE, ActorNetwork
 from tscac_tf.networks.feature_lookup import FeatureLookup
 from tscac_tf.testing import fake_transitions as ft
 
-E2E_NAMES = ("bc", "rcpo", "pareto")
+E2E_NAMES = ("bc", "watch_time_ac", "rcpo", "rcpo_mc", "pareto")
 
 
 def _config(steps: int) -> baselines_config.BaselinesConfig:
@@ -37,7 +37,7 @@ def run(tmp_path_factory):
     data_dir = str(tmp_path_factory.mktemp("candidates"))
     tables = ft.write_fake_candidate_sessions(data_dir, ft.FakeTransitionsConfig(num_sessions=60))
     out = str(tmp_path_factory.mktemp("baselines"))
-    # bc (trained here), one RCPO and Pareto; the CLI test runs the others (reusing π_β)
+    # all but interaction_ac, which the CLI test runs (reusing a TSCAC π_β)
     summary = training.train_baselines(data_dir, None, out, _config(3), names=E2E_NAMES)
     return data_dir, tables, out, summary
 
