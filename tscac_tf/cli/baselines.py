@@ -8,7 +8,7 @@ DATA is the output of the retrieval candidates step. With --tscac-dir (a `tscac 
 output) its behaviour model is reused as π_β and as the BC baseline; otherwise π_β is
 trained into OUT/bc. Each baseline goes to OUT/<name>/ (checkpoints, summaries,
 export/rank); the path of OUT/baselines_summary.json is printed on stdout.
-Baselines: bc, watch_time_ac, interaction_ac, rcpo, rcpo_mc, pareto.
+Baselines: bc, watch_time_ac, interaction_ac, rcpo, rcpo_mc, pareto, wide_deep, deepfm.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import logging
 import sys
 
 COMMAND = "baselines"
-HELP = "Train and export the baselines (BC, single-objective ACs, RCPO, RCPO-MC, Pareto)."
+HELP = "Train and export the baselines (BC, ACs, RCPO, RCPO-MC, Pareto, Wide&Deep, DeepFM)."
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tscac-dir", help="A `tscac train` output whose π_β is reused.")
     parser.add_argument("--preset", default="default", help="small, default or pure.")
     parser.add_argument("--only", help="Comma-separated baselines to train (default: all).")
-    parser.add_argument("--steps", type=int, help="Train steps of every actor-critic baseline.")
+    parser.add_argument("--steps", type=int, help="Train steps of every baseline.")
     parser.add_argument("--behavior-steps", type=int, help="Train steps of π_β (when trained).")
     parser.add_argument("--batch-size", type=int, help="Transitions per step.")
     parser.add_argument("--seed", type=int, help="Seed of shuffling and initialisation.")
@@ -46,7 +46,8 @@ def build_config(args: argparse.Namespace):
     config = baselines_config.preset(args.preset, **replacements)
     if args.steps is not None:
         ac = dataclasses.replace(config.actor_critic, num_steps=args.steps)
-        config = dataclasses.replace(config, actor_critic=ac)
+        rm = dataclasses.replace(config.response_model, num_steps=args.steps)
+        config = dataclasses.replace(config, actor_critic=ac, response_model=rm)
     behavior_steps = args.behavior_steps if args.behavior_steps is not None else args.steps
     if behavior_steps is not None:
         behavior = dataclasses.replace(config.tscac.behavior, num_steps=behavior_steps)

@@ -38,13 +38,13 @@ def test_baselines_reuse_the_tscac_behavior_model(tmp_path, capsys):
     tables = ft.write_fake_candidate_sessions(data_dir, ft.FakeTransitionsConfig(num_sessions=40))
     behavior = _tscac_behavior(tables, tscac_dir)
     argv = ["baselines", "--data", data_dir, "--tscac-dir", tscac_dir, "--out", out]
-    argv += ["--preset", "small", "--only", "interaction_ac,bc", "--steps", "2"]
+    argv += ["--preset", "small", "--only", "deepfm,interaction_ac,bc", "--steps", "2"]
     assert cli.main(argv) == 0
     summary_path = capsys.readouterr().out.strip().splitlines()[-1]
     assert summary_path == os.path.join(out, training.SUMMARY_FILE)
     with open(summary_path) as f:
         summary = json.load(f)["baselines"]
-    assert list(summary) == ["bc", "interaction_ac"]
+    assert sorted(summary) == ["bc", "deepfm", "interaction_ac"]
     assert summary["bc"]["steps"] == 7 and summary["bc"]["restored_from"].startswith(tscac_dir)
     assert not os.path.exists(os.path.join(out, "bc", "checkpoints"))  # not trained again
     assert summary["interaction_ac"]["steps"] == 2
@@ -62,8 +62,15 @@ def test_baselines_reuse_the_tscac_behavior_model(tmp_path, capsys):
     np.testing.assert_allclose(
         served["scores"], module.rank(**request)["scores"], rtol=1e-5, atol=1e-5
     )
-    interaction = tf.saved_model.load(summary["interaction_ac"]["export"]).signatures["rank"]
-    assert np.all(np.isfinite(interaction(**request)["scores"].numpy()))
+    for name in ("interaction_ac", "deepfm"):
+        rank = tf.saved_model.load(summary[name]["export"]).signatures["rank"]
+        assert np.all(np.isfinite(rank(**request)["scores"].numpy()))
+    deepfm = summary["deepfm"]
+    assert deepfm["steps"] == 2 and np.isfinite(deepfm["final_losses"]["loss"])
+    grid = baselines_config.preset("small").response_model.interaction_weights
+    assert deepfm["interaction_weight"] in grid
+    assert sorted(deepfm["fusion_estimates"]) == sorted(str(w) for w in grid)
+    assert deepfm["logged_rates"]["hate"] <= 0.0
 
 
 def test_bad_flags_are_reported(tmp_path, capsys):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from tscac_tf.agents.baselines.response_model import config as response_model_config
 from tscac_tf.agents.tscac import config as tscac_config
 from tscac_tf.training.optimizer_config import OptimizerConfig
 
@@ -123,12 +124,16 @@ class BaselinesConfig:
       actor_critic: training of every single-actor baseline.
       lagrangian: RCPO's dual ascent.
       pareto: Pareto's min-norm weights.
+      response_model: Wide&Deep and DeepFM (training and fusion).
     """
 
     tscac: tscac_config.TscacConfig = tscac_config.TscacConfig()
     actor_critic: ActorCriticConfig = ActorCriticConfig()
     lagrangian: LagrangianConfig = LagrangianConfig()
     pareto: ParetoConfig = ParetoConfig()
+    response_model: response_model_config.ResponseModelConfig = (
+        response_model_config.ResponseModelConfig()
+    )
 
 
 def preset(name: str, **tscac_replacements) -> BaselinesConfig:
@@ -148,5 +153,16 @@ def preset(name: str, **tscac_replacements) -> BaselinesConfig:
         target_update_tau=one.target_update_tau,
         target_update_period=one.target_update_period,
     )
-    lagrangian = LagrangianConfig(level_batches=20) if name == "small" else LagrangianConfig()
-    return BaselinesConfig(tscac=tscac, actor_critic=actor_critic, lagrangian=lagrangian)
+    small = name == "small"
+    lagrangian = LagrangianConfig(level_batches=20) if small else LagrangianConfig()
+    response_model = (
+        response_model_config.SMALL
+        if small
+        else response_model_config.ResponseModelConfig(num_steps=tscac.behavior.num_steps)
+    )
+    return BaselinesConfig(
+        tscac=tscac,
+        actor_critic=actor_critic,
+        lagrangian=lagrangian,
+        response_model=response_model,
+    )

@@ -30,6 +30,7 @@ from tscac_tf.agents.baselines.channel_value_network import ChannelValueNetwork
 from tscac_tf.agents.baselines.config import BaselinesConfig
 from tscac_tf.agents.baselines.pareto_agent import ParetoAgent, pareto_channels
 from tscac_tf.agents.baselines.rcpo_agent import RcpoAgent, rcpo_channels
+from tscac_tf.agents.baselines.response_model.training import train_response_model
 from tscac_tf.agents.baselines.single_objectives import (
     INTERACTION_CHANNEL,
     WATCH_TIME_CHANNEL,
@@ -48,7 +49,8 @@ logger = logging.getLogger(__name__)
 
 BC = "bc"
 ACTOR_CRITIC_NAMES = ("watch_time_ac", "interaction_ac", "rcpo", "rcpo_mc", "pareto")
-BASELINE_NAMES = (BC, *ACTOR_CRITIC_NAMES)
+RESPONSE_MODEL_NAMES = ("wide_deep", "deepfm")
+BASELINE_NAMES = (BC, *ACTOR_CRITIC_NAMES, *RESPONSE_MODEL_NAMES)
 SUMMARY_FILE = "baselines_summary.json"
 EXPORT_SUBDIR = os.path.join("export", "rank")
 
@@ -208,7 +210,11 @@ def train_baselines(
             dataset, config.tscac.auxiliary_names, config.lagrangian.level_batches
         )
     for name in names:
-        if name == BC:
+        if name in RESPONSE_MODEL_NAMES:
+            baselines[name] = train_response_model(
+                name, lookup, behavior, config, dataset, out_dir, strategy
+            )
+        if name not in ACTOR_CRITIC_NAMES:
             continue
         with strategy.scope():
             agent = build_baseline(name, lookup, behavior.actor_network, config, levels)

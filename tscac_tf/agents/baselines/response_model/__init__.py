@@ -1,0 +1,1 @@
+"""Supervised multi-task response models (Wide&Deep, DeepFM) ranked by a fused score."""
