@@ -2,7 +2,8 @@
 
     OUT/bc/                   π_β's checkpoints (when trained here) and export/rank/
     OUT/<name>/               checkpoints/, summaries/ and export/rank/ of each baseline
-    OUT/baselines_summary.json  per baseline: steps, final losses, final λ (RCPO), export
+    OUT/baselines_summary.json  per baseline: steps, final losses, final λ (RCPO), chosen
+                                fusion weight (Wide&Deep, DeepFM), export
 
 Every baseline trains on the same transitions (DATA/train, the transitions reader), with
 the same networks and feature tables as TSCAC, and is exported through the same `rank`
@@ -171,6 +172,9 @@ def train_baselines(
     dataset_fn: Callable[[BaselinesConfig], tf.data.Dataset] | None = None,
 ) -> dict:
     """Trains and exports the requested baselines (default: all of BASELINE_NAMES).
+
+    Actor-critic baselines: build_baseline + Trainer + RankModule; response models
+    (wide_deep, deepfm): response_model/training.py.
 
     Args:
       data_dir: candidates-step output (sessions with K candidates + feature tables).
