@@ -32,7 +32,9 @@ def test_main_job_on_real_format_logs(tmp_path):
     done = {m["component"]: m for m in runner.lineage(workdir)}
     assert set(done) == {"preprocess", "retrieval", "candidates", "train", "export"}
     summary = done["preprocess"]["metrics"]
-    assert summary["rows_rejected_total"]["logs"] == 0 and summary["rows_read_total"]["logs"] > 10_000
+    assert (
+        summary["rows_rejected_total"]["logs"] == 0 and summary["rows_read_total"]["logs"] > 10_000
+    )
     # no propensity in real logs: every step carries the "absent" marker, π_β comes from BC
     train_summary = json.load(
         open(os.path.join(workdir, "train", done["train"]["run_id"], "train_summary.json"))
