@@ -5,6 +5,7 @@ from __future__ import annotations
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from beam_pipelines.candidates.config import CandidatesConfig
+from beam_pipelines.pipeline_flags import add_flag
 
 
 class CandidatesOptions(PipelineOptions):
@@ -15,21 +16,21 @@ class CandidatesOptions(PipelineOptions):
     # pipelines in the same process. CandidatesConfig rejects the empty ones instead.
     @classmethod
     def _add_argparse_args(cls, parser):
-        parser.add_argument("--data_dir", default="", help="ExampleGen output directory.")
-        parser.add_argument("--model_dir", default="", help="Retrieval model directory.")
-        parser.add_argument("--output_dir", default="", help="Where to write the sessions.")
-        parser.add_argument(
-            "--num_candidates", type=int, default=None, help="K (default: the model's)."
+        add_flag(parser, "--data_dir", default="", help="ExampleGen output directory.")
+        add_flag(parser, "--model_dir", default="", help="Retrieval model directory.")
+        add_flag(parser, "--output_dir", default="", help="Where to write the sessions.")
+        add_flag(
+            parser, "--num_candidates", type=int, default=None, help="K (default: the model's)."
         )
-        parser.add_argument("--seed", type=int, default=0, help="Seeds insertion positions.")
-        parser.add_argument(
-            "--history_length", type=int, default=None, help="H (default: the model's)."
+        add_flag(parser, "--seed", type=int, default=0, help="Seeds insertion positions.")
+        add_flag(
+            parser, "--history_length", type=int, default=None, help="H (default: the model's)."
         )
-        parser.add_argument(
-            "--sessions_per_batch", type=int, default=64, help="Sessions per model call."
+        add_flag(
+            parser, "--sessions_per_batch", type=int, default=64, help="Sessions per model call."
         )
-        parser.add_argument(
-            "--num_shards", type=int, default=0, help="Files per split (0: runner decides)."
+        add_flag(
+            parser, "--num_shards", type=int, default=0, help="Files per split (0: runner decides)."
         )
 
     def to_config(self) -> CandidatesConfig:

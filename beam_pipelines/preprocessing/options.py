@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
+from beam_pipelines.pipeline_flags import add_flag
 from beam_pipelines.preprocessing.config import PreprocessConfig, parse_period
 from tscac_tf.specs import kuairand_schema as ks
 
@@ -21,50 +22,66 @@ class PreprocessOptions(PipelineOptions):
 
     @classmethod
     def _add_argparse_args(cls, parser):
-        parser.add_argument(
-            "--data_dir", default=None, help="directory of the KuaiRand-format CSV files"
+        add_flag(
+            parser, "--data_dir", default=None, help="directory of the KuaiRand-format CSV files"
         )
-        parser.add_argument(
-            "--out", default=None, help="output directory (train/, eval/, JSON files, tables)"
+        add_flag(
+            parser,
+            "--out",
+            default=None,
+            help="output directory (train/, eval/, JSON files, tables)",
         )
-        parser.add_argument(
+        add_flag(
+            parser,
             "--session_gap_minutes",
             type=float,
             default=30.0,
             help="a gap longer than this starts a new session",
         )
-        parser.add_argument(
+        add_flag(
+            parser,
             "--no_new_day_split",
             dest="split_on_new_day",
             action="store_false",
             default=True,
             help="do not start a new session when the date changes",
         )
-        parser.add_argument(
+        add_flag(
+            parser,
             "--train_period",
             default=_period_flag(ks.TRAIN_PERIOD),
             help="first-last yyyymmdd dates of the train split (inclusive)",
         )
-        parser.add_argument(
+        add_flag(
+            parser,
             "--eval_period",
             default=_period_flag(ks.EVAL_PERIOD),
             help="first-last yyyymmdd dates of the eval split (inclusive)",
         )
-        parser.add_argument(
+        add_flag(
+            parser,
             "--skip_random_logs",
             dest="include_random_logs",
             action="store_false",
             default=True,
             help="read only log_standard_* files, not log_random_*",
         )
-        parser.add_argument(
-            "--num_user_buckets", type=int, default=32, help="user groups sessionised apart"
+        add_flag(
+            parser, "--num_user_buckets", type=int, default=32, help="user groups sessionised apart"
         )
-        parser.add_argument(
-            "--num_shards", type=int, default=0, help="session files per split (0: runner decides)"
+        add_flag(
+            parser,
+            "--num_shards",
+            type=int,
+            default=0,
+            help="session files per split (0: runner decides)",
         )
-        parser.add_argument(
-            "--read_block_mb", type=float, default=16.0, help="CSV text parsed per batch (MiB)"
+        add_flag(
+            parser,
+            "--read_block_mb",
+            type=float,
+            default=16.0,
+            help="CSV text parsed per batch (MiB)",
         )
 
 

@@ -25,6 +25,7 @@ import apache_beam as beam
 from apache_beam.ml.inference.base import KeyedModelHandler, RunInference
 from apache_beam.options.pipeline_options import PipelineOptions
 
+from beam_pipelines.pipeline_flags import add_flag
 from beam_pipelines.scoring import top_n_rows, user_histories
 from beam_pipelines.scoring.config import ScoringConfig
 from beam_pipelines.scoring.recommend_model_handler import RECOMMEND, RecommendModelHandler
@@ -40,14 +41,14 @@ class ScoringOptions(PipelineOptions):
     @classmethod
     def _add_argparse_args(cls, parser):
         # Not required=True: every PipelineOptions parses every registered subclass's flags.
-        parser.add_argument("--model", help="SavedModel dir or base path (required)")
-        parser.add_argument("--data_dir", help="ExampleGen output directory (required)")
-        parser.add_argument("--out", help="output directory (required)")
-        parser.add_argument("--top_n", type=int, default=10, help="recommendations per user")
-        parser.add_argument("--split", default=ss.EVAL_SPLIT, help="session split to read")
-        parser.add_argument("--users_csv", default=None, help="CSV with a user_id column")
-        parser.add_argument("--output_format", default="jsonl", choices=("jsonl", "csv"))
-        parser.add_argument("--batch_size", type=int, default=256, help="users per model call")
+        add_flag(parser, "--model", help="SavedModel dir or base path (required)")
+        add_flag(parser, "--data_dir", help="ExampleGen output directory (required)")
+        add_flag(parser, "--out", help="output directory (required)")
+        add_flag(parser, "--top_n", type=int, default=10, help="recommendations per user")
+        add_flag(parser, "--split", default=ss.EVAL_SPLIT, help="session split to read")
+        add_flag(parser, "--users_csv", default=None, help="CSV with a user_id column")
+        add_flag(parser, "--output_format", default="jsonl", choices=("jsonl", "csv"))
+        add_flag(parser, "--batch_size", type=int, default=256, help="users per model call")
 
 
 def model_shapes(saved_model_dir: str) -> tuple[int, int | None]:
