@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
+from tscac_tf.features.feature_tables import USER_CATEGORICAL
 from tscac_tf.simulator import config_checks as checks
 from tscac_tf.simulator import kuairand_reference as ref
 from tscac_tf.specs import kuairand_schema as ks
@@ -29,17 +30,8 @@ INTERACTIONS: tuple[str, ...] = tuple(n for n in responses.AUXILIARY_NAMES if n 
 _COUPLED = tuple(n for n in INTERACTIONS if n != "like")  # drawn after, and depending on, like
 
 
-_INTEREST_COLUMNS = (
-    "user_active_degree",
-    "is_lowactive_period",
-    "is_live_streamer",
-    "is_video_author",
-    "follow_user_num_range",
-    "fans_user_num_range",
-    "friend_user_num_range",
-    "register_days_range",
-    *(f"onehot_feat{i}" for i in range(18)),
-)
+# The user columns that drive latent interests: the categorical columns every model encodes.
+_INTEREST_COLUMNS = USER_CATEGORICAL
 
 
 @dataclasses.dataclass(frozen=True)
