@@ -18,6 +18,18 @@ def _interactions(ground_truth: Mapping[str, Mapping[str, float]]) -> float:
     return sum(ground_truth[m]["mean"] for m in INTERACTIONS)
 
 
+def _save_tradeoff_axes(fig, ax, title: str, path: str) -> str:
+    """Labels a watch-time-vs-interactions axes, writes the PNG, closes the figure."""
+    ax.set_xlabel("like + follow + comment + forward per session")
+    ax.set_ylabel("watch time per session (s)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def tradeoff_plot(report: Mapping[str, Any], path: str) -> str:
     """Watch time vs summed sparse interactions per session, one point per policy."""
     fig, ax = plt.subplots(figsize=(7, 5))
@@ -33,14 +45,7 @@ def tradeoff_plot(report: Mapping[str, Any], path: str) -> str:
         )
         ax.annotate(name, (_interactions(gt), gt["watch_time"]["mean"]), fontsize=8, xytext=(4, 4),
                     textcoords="offset points")  # fmt: skip
-    ax.set_xlabel("like + follow + comment + forward per session")
-    ax.set_ylabel("watch time per session (s)")
-    ax.set_title("Watch time vs interactions (ground truth, 95% CI)")
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save_tradeoff_axes(fig, ax, "Watch time vs interactions (ground truth, 95% CI)", path)
 
 
 def sweep_plot(sweep: Sequence[Mapping[str, float]], path: str) -> str:
@@ -51,14 +56,7 @@ def sweep_plot(sweep: Sequence[Mapping[str, float]], path: str) -> str:
     for s in points:
         ax.annotate(f"λ={s['lambda']:g}", (s["interactions"], s["watch_time"]), fontsize=8, xytext=(4, 4),
                     textcoords="offset points")  # fmt: skip
-    ax.set_xlabel("like + follow + comment + forward per session")
-    ax.set_ylabel("watch time per session (s)")
-    ax.set_title("TSCAC shared-λ sweep (Pareto view)")
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save_tradeoff_axes(fig, ax, "TSCAC shared-λ sweep (Pareto view)", path)
 
 
 def curves_plot(curves: Mapping[str, Mapping[str, Sequence[tuple[int, float]]]], path: str) -> str:
