@@ -86,6 +86,11 @@ def session_transitions(session: dict, history_length: int, with_candidates: boo
     return out
 
 
+def _retrieved_logged_video(session: dict) -> tf.Tensor:
+    """bool [T]: retrieval itself ranked the logged video into C_t (it was not inserted)."""
+    return tf.equal(session[ss.STEP_CANDIDATE_INSERTED], 0)
+
+
 def transitions_dataset(
     data_dir: str,
     split: str,
@@ -97,6 +102,7 @@ def transitions_dataset(
     seed: int = 0,
     drop_remainder: bool = False,
     shuffle_buffer_size: int = 10_000,
+    retrieved_steps_only: bool = False,
 ) -> tf.data.Dataset:
     """Batched transitions of one split of an ExampleGen (or candidates step) output.
 
@@ -113,6 +119,13 @@ def transitions_dataset(
       seed: the shuffle seed.
       drop_remainder: drop the last batch when smaller than B.
       shuffle_buffer_size: steps in the shuffle buffer.
+      retrieved_steps_only: keep only the steps whose logged video retrieval ranked into
+        C_t itself (`candidate_inserted` = 0). On an inserted step the logged video is the
+        one candidate retrieval did not choose, so every other candidate is one that
+        retrieval scored higher: a learner that contrasts the logged video with the rest
+        learns to prefer what retrieval (and so the user) likes least. The training
+        readers of the policies set this (see `TscacConfig.retrieved_steps_only`).
+        Needs num_candidates.
 
     Returns:
       A dataset of {key: [B, ...]} per session_schema.transition_spec(H, K).
@@ -126,6 +139,8 @@ def transitions_dataset(
             raise ValueError(f"{name} must be >= 1, got {value}")
     if num_candidates is not None and num_candidates < 1:
         raise ValueError(f"num_candidates must be >= 1 or None, got {num_candidates}")
+    if retrieved_steps_only and num_candidates is None:
+        raise ValueError("retrieved_steps_only needs sessions with candidates (num_candidates)")
     files = session_io.session_files(data_dir, split)
     with_candidates = num_candidates is not None
     dataset = tf.data.Dataset.from_tensor_slices(files)
@@ -139,7 +154,11 @@ def transitions_dataset(
 
     def to_transitions(serialized):
         session = session_io.parse_session(serialized, with_candidates, num_candidates or 1)
-        return session_transitions(session, history_length, with_candidates)
+        transitions = session_transitions(session, history_length, with_candidates)
+        if retrieved_steps_only:
+            keep = _retrieved_logged_video(session)
+            transitions = tf.nest.map_structure(lambda t: tf.boolean_mask(t, keep), transitions)
+        return transitions
 
     dataset = dataset.map(to_transitions, num_parallel_calls=tf.data.AUTOTUNE).unbatch()
     if shuffle:

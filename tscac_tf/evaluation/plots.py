@@ -69,6 +69,11 @@ def curves_plot(curves: Mapping[str, Mapping[str, Sequence[tuple[int, float]]]],
                 steps, values = zip(*points, strict=True)
                 ax.plot(steps, values, label=term)
         ax.set_title(stage, fontsize=9)
+        # Critic losses (squared seconds) and actor losses (near 0, either sign) can differ
+        # by orders of magnitude: then a symmetric log axis shows both.
+        sizes = [max(abs(v) for _, v in p) for p in curves[stage].values() if p]
+        if sizes and max(sizes) > 100 * max(min(sizes), 1e-2):
+            ax.set_yscale("symlog", linthresh=1e-2)
         ax.legend(fontsize=7)
         ax.grid(alpha=0.3)
     axes[-1, 0].set_xlabel("training step")
@@ -80,7 +85,9 @@ def curves_plot(curves: Mapping[str, Mapping[str, Sequence[tuple[int, float]]]],
 
 def write_plots(report, out_dir, sweep=None, curves=None) -> list[str]:
     """Every plot the available data allows; returns the file paths."""
-    written = [tradeoff_plot(report, os.path.join(out_dir, "tradeoff.png"))]
+    written = []
+    if all("ground_truth" in p for p in report["policies"].values()):
+        written.append(tradeoff_plot(report, os.path.join(out_dir, "tradeoff.png")))
     if sweep:
         written.append(sweep_plot(sweep, os.path.join(out_dir, "lambda_sweep.png")))
     if curves:

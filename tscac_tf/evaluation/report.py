@@ -106,6 +106,83 @@ def build_report(
     return {"reference": REFERENCE, "metadata": dict(metadata or {}), "policies": policies}
 
 
+def build_ncis_report(
+    ncis_values: Mapping[str, Mapping[str, float]], metadata: Mapping[str, Any] | None = None
+) -> dict:
+    """The report of logs without a ground truth (real KuaiRand): judged by NCIS alone.
+
+    Each policy's per-step NCIS estimates stand in for its ground truth: constraints hold
+    when an estimate is at least BC's (hate: at most), and the blessing asks the same as
+    ARCHITECTURE §3.3 of them. They are estimates, so the report says so.
+
+    Args:
+      ncis_values: {policy: {response: per-step NCIS estimate, raw units; other keys
+        (match_rate, effective_sample_size) are carried along}}; must contain "bc".
+
+    Raises:
+      ValueError: no "bc" policy, or a policy without an estimate for a response.
+    """
+    if REFERENCE not in ncis_values:
+        raise ValueError(
+            f"the report needs a {REFERENCE!r} policy as reference; got {sorted(ncis_values)}"
+        )
+    for name, values in ncis_values.items():
+        missing = [r for r in responses.RESPONSE_NAMES if r not in values]
+        if missing:
+            raise ValueError(f"policy {name!r} has no NCIS estimate for {missing}")
+    ref = {r: float(ncis_values[REFERENCE][r]) for r in responses.RESPONSE_NAMES}
+    policies = {}
+    for name, values in ncis_values.items():
+        estimates = {r: float(values[r]) for r in responses.RESPONSE_NAMES}
+        status = constraints.constraint_status(estimates, ref)
+        blessed, reasons = constraints.blessing(estimates, ref)
+        policies[name] = {
+            "group": "policy",
+            "ncis": {
+                r: {"estimate": v, "pct_vs_bc": statistics.pct_change(v, ref[r])}
+                for r, v in estimates.items()
+            },
+            "constraints": status,
+            "all_constraints_hold": all(status.values()),
+            "blessed": blessed if name != REFERENCE else False,
+            "not_blessed_because": reasons if name != REFERENCE else ["reference policy"],
+        }
+    return {
+        "reference": REFERENCE,
+        "judged_by": "ncis",
+        "metadata": dict(metadata or {}),
+        "policies": policies,
+    }
+
+
+def _render_ncis_only(report: Mapping[str, Any], lines: list[str]) -> None:
+    names = list(responses.RESPONSE_NAMES)
+    header = ["policy", *names, "constraints", "blessed"]
+    lines += [
+        "",
+        "## Off-policy NCIS on the evaluation logs (per step, % vs BC)",
+        "",
+        "There is no ground truth for these logs: every figure is an NCIS estimate, and "
+        "the constraints and the blessing are judged on the estimates.",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+    ]
+    for name, p in report["policies"].items():
+        cells = []
+        for r in names:
+            entry = p["ncis"][r]
+            text = f"{entry['estimate']:.4g}"
+            if name != report["reference"] and not math.isnan(entry["pct_vs_bc"]):
+                text += f" ({entry['pct_vs_bc']:+.2f}%)"
+            cells.append(text)
+        failed = [k for k, ok in p["constraints"].items() if not ok]
+        held = "all hold" if not failed else "fail: " + ", ".join(failed)
+        lines.append(
+            f"| {name} | " + " | ".join(cells) + f" | {held} | {'yes' if p['blessed'] else 'no'} |"
+        )
+
+
 def _cell(summary: Mapping[str, float], reference: bool) -> str:
     text = f"{summary['mean']:.4g} ± {summary['ci95']:.2g}"
     if not reference and not math.isnan(summary["pct_vs_bc"]):
@@ -123,6 +200,11 @@ def render_markdown(report: Mapping[str, Any], plots: Sequence[str] = ()) -> str
     lines = ["# tscac evaluation report", ""]
     for key, value in report["metadata"].items():
         lines.append(f"- **{key}**: {value}")
+    if report.get("judged_by") == "ncis":
+        _render_ncis_only(report, lines)
+        for plot in plots:
+            lines += ["", f"![{os.path.basename(plot)}]({plot})"]
+        return "\n".join(lines) + "\n"
     header = ["policy", *SESSION_METRICS, "constraints", "blessed"]
     lines += [
         "",

@@ -6,11 +6,12 @@
     candidates   Beam RunInference: top-K candidates attached to every logged step
     train        behaviour model, TSCAC stage one, stage two, `rank` export
     baselines    BC, actor-critic and constrained baselines, each with a `rank` export
-    evaluate     ground truth (synthetic world), NCIS, oracle frontier, report, blessing
+    evaluate     ground truth (synthetic world) and NCIS, or NCIS alone (real logs); oracle
+                 frontier; report; blessing
     export       the served model: `rank` + `recommend` in the TF Serving layout
     push         copy the export into WORKDIR/serving/tscac/<version> if blessed
 
-Every component runs its `tscac` subcommand in-process (the same code an orchestrator
+Every component runs its `tscac` subcommand in a child process (what an orchestrator
 would run as separate steps), reading its inputs' directories and writing only its own.
 """
 
@@ -147,8 +148,10 @@ def policy_exports(train_dir: str, baselines_dir: str | None) -> dict[str, str]:
 
 def _evaluate(inputs, out, params):
     exports = policy_exports(inputs["train"], inputs.get("baselines"))
-    argv = ["evaluate", "--world", inputs["world"], "--data", inputs["candidates"], "--out", out,
-            "--preset", params["preset"]]  # fmt: skip
+    argv = ["evaluate", "--data", inputs["candidates"], "--out", out, "--preset", params["preset"],
+            "--train-dir", inputs["train"]]  # fmt: skip
+    if "world" in inputs:  # synthetic logs: ground truth; real logs: NCIS alone
+        argv += ["--world", inputs["world"]]
     for name, path in exports.items():
         argv += ["--policy", f"{name}={path}"]
     _cli(argv, out)
@@ -227,21 +230,20 @@ def components(config: RunConfig, workdir: str) -> list[Component]:
         evaluate_inputs["baselines"] = "baselines"
     if config.data_dir is None:
         evaluate_inputs["world"] = "generate"
-        out.append(
-            Component(
-                "evaluate",
-                _evaluate,
-                upstream=evaluate_inputs,
-                params=preset,
-                estimated_seconds=est["evaluate"],
-            )
+    out.append(
+        Component(
+            "evaluate",
+            _evaluate,
+            upstream=evaluate_inputs,
+            params=preset,
+            estimated_seconds=est["evaluate"],
         )
+    )
     out.append(
         Component("export", _export, upstream={"train": "train", "retrieval": "retrieval", "candidates": "candidates"},
                   estimated_seconds=est["export"])
     )  # fmt: skip
-    if config.data_dir is None:
-        serving_base = os.path.join(os.path.abspath(workdir), "serving")
-        out.append(Component("push", _push, upstream={"evaluation": "evaluate", "export": "export"},
-                             params={"serving_base": serving_base}, estimated_seconds=est["push"]))  # fmt: skip
+    serving_base = os.path.join(os.path.abspath(workdir), "serving")
+    out.append(Component("push", _push, upstream={"evaluation": "evaluate", "export": "export"},
+                         params={"serving_base": serving_base}, estimated_seconds=est["push"]))  # fmt: skip
     return out

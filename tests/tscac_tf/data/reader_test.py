@@ -246,15 +246,15 @@ def candidate_examples(tmp_path_factory):
     os.makedirs(out / ss.TRAIN_SPLIT)
     path = str(out / ss.TRAIN_SPLIT / "sessions-00000-of-00001.tfrecord.gz")
     with tf.io.TFRecordWriter(path, "GZIP") as writer:
-        for user, videos, candidates, index in (
-            (4, [10, 11], [[10, 1, 2, -1], [3, 4, 11, 5]], [0, 2]),
-            (9, [12], [[6, 7, 8, 12]], [3]),
+        for user, videos, candidates, index, inserted in (
+            (4, [10, 11], [[10, 1, 2, -1], [3, 4, 11, 5]], [0, 2], [0, 1]),
+            (9, [12], [[6, 7, 8, 12]], [3], [0]),
         ):
             steps = {name: [0] * len(videos) for name in ss.STEP_INT64}
             steps.update(video_id=videos, play_time_ms=[1000 * v for v in videos])
             steps["behavior_propensity"] = [0.5] * len(videos)
             steps[ss.STEP_LOGGED_INDEX] = index
-            steps[ss.STEP_CANDIDATE_INSERTED] = [0] * len(videos)
+            steps[ss.STEP_CANDIDATE_INSERTED] = inserted
             context = {
                 "user_id": user,
                 "date": 20220408,
@@ -275,6 +275,34 @@ def test_with_candidates_action_is_the_logged_index(candidate_examples):
     np.testing.assert_array_equal(batch["observation"]["candidate_video_ids"][1], [3, 4, 11, 5])
     chosen = batch["observation"]["candidate_video_ids"][np.arange(3), batch["action"]]
     np.testing.assert_array_equal(chosen, batch["logged_video_id"])
+
+
+def test_retrieved_steps_only_drops_inserted_steps_and_keeps_their_session_context(
+    candidate_examples,
+):
+    dataset = reader.transitions_dataset(
+        candidate_examples,
+        ss.TRAIN_SPLIT,
+        8,
+        H,
+        num_candidates=4,
+        shuffle=False,
+        retrieved_steps_only=True,
+    )
+    _same_specs(dataset.element_spec, _batched(ss.transition_spec(H, 4)))
+    batch = _numpy(next(iter(dataset)))
+    # User 4's second step (video 11) was inserted; its first step and user 9's remain.
+    np.testing.assert_array_equal(batch["logged_video_id"], [10, 12])
+    np.testing.assert_array_equal(batch["action"], [0, 3])
+    # Step 0 of user 4 still sees that its session went on: not last, and s_{t+1}'s
+    # history holds the video it showed.
+    np.testing.assert_array_equal(batch["is_last"], [False, True])
+    assert batch["next_observation"]["history_video_ids"][0][0] == 10
+
+
+def test_retrieved_steps_only_needs_candidates(examples):
+    with pytest.raises(ValueError, match="retrieved_steps_only needs sessions with candidates"):
+        reader.transitions_dataset(examples, ss.TRAIN_SPLIT, 4, H, retrieved_steps_only=True)
 
 
 def test_to_trajectory_stacks_s_t_and_s_t1(candidate_examples):

@@ -57,3 +57,42 @@ def test_report_rows_constraints_and_ncis_error(tmp_path):
 def test_report_needs_bc():
     with pytest.raises(ValueError, match="needs a 'bc' policy"):
         report_lib.build_report([report_lib.PolicyEvaluation("tscac", _gt(1.0))])
+
+
+def _ncis(watch, click, hate, **rest):
+    values = dict.fromkeys(("like", "follow", "comment", "forward"), 0.01)
+    values.update(watch_time=watch, click=click, hate=hate, match_rate=0.5, **rest)
+    return values
+
+
+def test_ncis_only_report_judges_constraints_and_blessing_on_the_estimates(tmp_path):
+    report = report_lib.build_ncis_report(
+        {
+            "bc": _ncis(10.0, 0.5, 0.002),
+            "good": _ncis(11.0, 0.5, 0.002),
+            "hateful": _ncis(12.0, 0.6, 0.003),
+        },
+        {"logs": "real"},
+    )
+
+    assert report["judged_by"] == "ncis"
+    good, hateful = report["policies"]["good"], report["policies"]["hateful"]
+    assert good["blessed"] and good["all_constraints_hold"]
+    assert good["ncis"]["watch_time"]["pct_vs_bc"] == pytest.approx(10.0)
+    assert not hateful["blessed"] and hateful["constraints"]["hate"] is False
+    assert hateful["not_blessed_because"] == ["hate 0.003 > BC 0.002"]
+    assert report["policies"]["bc"]["blessed"] is False
+
+    paths = report_lib.write_report(report, str(tmp_path))
+    text = open(paths["md"]).read()
+    assert "There is no ground truth for these logs" in text
+    assert "| hateful | 12 (+20.00%)" in text and "fail: hate | no |" in text
+    assert "tradeoff.png" not in paths  # no ground truth to plot
+    assert json.load(open(paths["json"]))["judged_by"] == "ncis"
+
+
+def test_ncis_only_report_names_a_missing_estimate():
+    partial = _ncis(10.0, 0.5, 0.002)
+    del partial["comment"]
+    with pytest.raises(ValueError, match=r"policy 'tscac' has no NCIS estimate for \['comment'\]"):
+        report_lib.build_ncis_report({"bc": _ncis(10.0, 0.5, 0.002), "tscac": partial})

@@ -51,7 +51,8 @@ def test_report_has_finite_ground_truth_for_every_policy(main_job):
             assert math.isfinite(summary["mean"]), (name, metric)
         assert p["sessions"] > 0
     assert "| tscac |" in first.stdout  # the final summary prints the table
-    for name in ("report.md", "report.html", os.path.join("plots", "tradeoff.png")):
+    plots = [os.path.join("plots", f) for f in ("tradeoff.png", "learning_curves.png")]
+    for name in ("report.md", "report.html", *plots):
         assert os.path.getsize(os.path.join(_only_run(workdir, "evaluate"), name)) > 0
 
 
@@ -101,6 +102,33 @@ def test_served_model_answers_a_grpc_client_like_the_saved_model(main_job):
         )
     finally:
         server.stop(0)
+
+
+def test_ablate_retrains_only_the_ablated_stage_and_judges_it(main_job, tmp_path):
+    workdir, _ = main_job
+    out = str(tmp_path / "ablate")
+    argv = [sys.executable, "-m", "tscac_tf.cli", "ablate", "--preset", "small",
+            "--world", _only_run(workdir, "generate"), "--data", _only_run(workdir, "candidates"),
+            "--train-dir", _only_run(workdir, "train"),
+            "--out", out, "--lambdas", "0.25,1", "--skip", "gamma",
+            "--critic-interactions", "click", "--critic-steps", "20", "--critic-eval-steps", "500"]  # fmt: skip
+    env = dict(os.environ, TF_USE_LEGACY_KERAS="1")
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+
+    summary = json.load(open(os.path.join(out, "ablations.json")))
+    # λ = 1 is the run's own λ: its policy is reused, only λ = 0.25 is trained.
+    assert [(p["lambda"], p["policy"]) for p in summary["lambda_sweep"]] == [
+        (0.25, "tscac_lambda=0.25"),
+        (1.0, "tscac"),
+    ]
+    assert "stage_two: resumed from" not in done.stderr
+    assert "stage_one: resumed from" in done.stderr and "behavior: resumed from" in done.stderr
+    assert math.isfinite(summary["policies"]["tscac_lambda=0.25"]["watch_time"])
+    click = summary["critics"]["click"]
+    for variant in ("joint", "separate"):
+        assert -1.0 <= click[variant] <= 1.0, click
+    assert os.path.getsize(os.path.join(out, "report", "plots", "lambda_sweep.png")) > 0
 
 
 def test_second_run_reuses_every_cached_output(main_job):

@@ -2,6 +2,7 @@
 
 import csv
 import json
+import math
 import os
 import subprocess
 import sys
@@ -30,7 +31,15 @@ def test_main_job_on_real_format_logs(tmp_path):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     done = {m["component"]: m for m in runner.lineage(workdir)}
-    assert set(done) == {"preprocess", "retrieval", "candidates", "train", "export"}
+    assert set(done) == {
+        "preprocess",
+        "retrieval",
+        "candidates",
+        "train",
+        "evaluate",
+        "export",
+        "push",
+    }
     summary = done["preprocess"]["metrics"]
     assert (
         summary["rows_rejected_total"]["logs"] == 0 and summary["rows_read_total"]["logs"] > 10_000
@@ -41,3 +50,15 @@ def test_main_job_on_real_format_logs(tmp_path):
     )
     assert train_summary["config"]["propensity_source"] == "model"
     assert done["export"]["metrics"]["saved_model"] == os.path.join("tscac", "1")
+    # No world to play in: the judge is NCIS on the eval split, and the push follows it.
+    evaluate_dir = os.path.join(workdir, "evaluate", done["evaluate"]["run_id"])
+    report = json.load(open(os.path.join(evaluate_dir, "report.json")))
+    assert report["judged_by"] == "ncis"
+    tscac = report["policies"]["tscac"]
+    assert all(math.isfinite(v["estimate"]) for v in tscac["ncis"].values())
+    assert "ground_truth" not in tscac
+    with open(os.path.join(evaluate_dir, "report.md")) as f:
+        assert "There is no ground truth for these logs" in f.read()
+    pushed = os.path.exists(os.path.join(workdir, "serving", "tscac", "1"))
+    assert pushed == tscac["blessed"], tscac["not_blessed_because"]
+    assert ("NOT pushed (not blessed)" in result.stdout) == (not tscac["blessed"])

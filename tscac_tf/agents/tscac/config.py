@@ -121,6 +121,11 @@ class TscacConfig:
       responses: the registry with this run's γ_i / λ_i (all registry names, in order).
       batch_size: transitions per train step (global, over all replicas).
       propensity_source: "model" or "logged" (see the module docstring).
+      retrieved_steps_only: train on the logged steps whose video retrieval ranked into
+        C_t itself, not those where it was inserted (reader.transitions_dataset explains
+        why: on the default preset, behaviour cloning on every step scored candidates
+        against their true watch time and played 41.9 s/session against 100.5 s on the
+        retrieved steps only; the logging ranker plays 157.8).
       behavior, stage_one, stage_two: per-stage settings.
       loop: checkpoint / summary / logging cadence.
       seed: seeds data shuffling and initialisation.
@@ -130,6 +135,7 @@ class TscacConfig:
     responses: tuple[registry.ResponseSpec, ...] = registry.RESPONSES
     batch_size: int = 256
     propensity_source: PropensitySource = "model"
+    retrieved_steps_only: bool = True
     behavior: BehaviorCloningConfig = BehaviorCloningConfig()
     stage_one: StageOneConfig = StageOneConfig()
     stage_two: StageTwoConfig = StageTwoConfig()

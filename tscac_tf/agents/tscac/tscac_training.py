@@ -76,6 +76,7 @@ def reader_dataset(data_dir: str, config: TscacConfig) -> tf.data.Dataset:
         repeat=True,
         seed=config.seed,
         drop_remainder=True,
+        retrieved_steps_only=config.retrieved_steps_only,
     )
 
 

@@ -1,0 +1,75 @@
+import numpy as np
+import pytest
+
+from tscac_tf.agents.tscac import config as tscac_config
+from tscac_tf.evaluation import ablations
+
+
+def test_monte_carlo_returns_discount_within_sessions_only():
+    rewards = np.array([1.0, 2.0, 4.0, 10.0, 3.0])
+    position = np.array([0, 1, 2, 0, 1])
+    is_last = np.array([False, False, True, False, True])
+
+    got = ablations.monte_carlo_returns(rewards, position, is_last, gamma=0.5)
+
+    # Session 1: G_2 = 4, G_1 = 2 + 0.5·4, G_0 = 1 + 0.5·4; session 2 starts afresh.
+    np.testing.assert_allclose(got, [3.0, 4.0, 4.0, 11.5, 3.0])
+
+
+@pytest.mark.parametrize(
+    "position, is_last, message",
+    [
+        ([1, 2], [False, True], "whole sessions"),
+        ([0, 1], [False, False], "whole sessions"),
+        ([0, 2, 3], [False, False, True], "step 1: position 2, expected 1"),
+    ],
+)
+def test_monte_carlo_returns_reject_steps_out_of_session_order(position, is_last, message):
+    with pytest.raises(ValueError, match=message):
+        ablations.monte_carlo_returns(np.ones(len(position)), position, is_last, 0.9)
+
+
+def test_lambda_sweep_config_sets_every_auxiliary_lambda_and_leaves_the_rest():
+    base = tscac_config.preset("small")
+
+    swept = ablations.lambda_sweep_config(base, 0.3)
+
+    assert set(swept.lagranges.values()) == {0.3}
+    assert swept.discounts == base.discounts
+    assert swept.main_response == base.main_response
+
+
+def test_shared_discount_config_gives_every_response_the_main_gamma():
+    base = tscac_config.preset("small", discounts={"like": 0.5})
+
+    shared = ablations.shared_discount_config(base)
+
+    assert set(shared.discounts.values()) == {base.main_response.discount}
+    assert shared.lagranges == base.lagranges
+
+
+def test_sweep_points_read_watch_time_and_summed_sparse_interactions():
+    def policy(watch, like, follow, comment, forward):
+        gt = {"watch_time": watch, "like": like, "follow": follow, "comment": comment}
+        gt["forward"] = forward
+        return {"ground_truth": {m: {"mean": v} for m, v in gt.items()}}
+
+    report = {"policies": {"a": policy(10.0, 1.0, 2.0, 3.0, 4.0), "b": policy(20.0, 0, 0, 0, 1)}}
+
+    points = ablations.sweep_points(report, {3.0: "b", 0.1: "a"})
+
+    assert points == [
+        {"lambda": 0.1, "policy": "a", "watch_time": 10.0, "interactions": 10.0},
+        {"lambda": 3.0, "policy": "b", "watch_time": 20.0, "interactions": 1.0},
+    ]
+
+
+def test_retrain_refuses_a_training_run_without_the_reused_stage(tmp_path):
+    with pytest.raises(FileNotFoundError, match="stage_one"):
+        ablations.retrain(
+            str(tmp_path / "data"),
+            str(tmp_path / "train"),
+            str(tmp_path / "out"),
+            tscac_config.preset("small"),
+            reuse=("stage_one",),
+        )
