@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import sys
 
 from tscac_tf.cli import train as train_cli
+from tscac_tf.cli._logging import log_progress_to_stderr
 from tscac_tf.cli.evaluate import parse_policies
 
 COMMAND = "ablate"
@@ -65,11 +65,7 @@ def _floats(text: str, flag: str) -> list[float]:
 
 
 def run(args: argparse.Namespace) -> int:
-    logging.basicConfig(
-        level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s: %(message)s"
-    )
-    for chatty in ("absl", "tensorflow"):
-        logging.getLogger(chatty).setLevel(logging.WARNING)
+    log_progress_to_stderr()
     try:
         config = train_cli.build_config(args)
         lambdas = _floats(args.lambdas, "--lambdas")

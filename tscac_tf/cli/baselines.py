@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import logging
 import sys
+
+from tscac_tf.cli._logging import log_progress_to_stderr
 
 COMMAND = "baselines"
 HELP = "Train and export the baselines (BC, ACs, RCPO, RCPO-MC, Pareto, Wide&Deep, DeepFM)."
@@ -57,11 +58,7 @@ def build_config(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
-    logging.basicConfig(
-        level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s: %(message)s"
-    )
-    for chatty in ("absl", "tensorflow"):
-        logging.getLogger(chatty).setLevel(logging.WARNING)
+    log_progress_to_stderr()
     from tscac_tf.agents.baselines import training
 
     names = [n.strip() for n in args.only.split(",") if n.strip()] if args.only else None

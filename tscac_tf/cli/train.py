@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import logging
 import sys
+
+from tscac_tf.cli._logging import log_progress_to_stderr
 
 COMMAND = "train"
 HELP = "Train π_β, TSCAC stage one and stage two on candidate sessions; export `rank`."
@@ -70,11 +71,7 @@ def build_config(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
-    logging.basicConfig(
-        level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s: %(message)s"
-    )
-    for chatty in ("absl", "tensorflow"):  # checkpoint and SavedModel INFO lines
-        logging.getLogger(chatty).setLevel(logging.WARNING)
+    log_progress_to_stderr()
     try:
         config = build_config(args)
     except (KeyError, ValueError) as e:
