@@ -1,7 +1,7 @@
 """`tscac ablate`: the λ sweep, per-response vs shared γ, multi-critic vs joint critic.
 
     tscac ablate --world DIR --data DIR --train-dir DIR --out DIR [--preset default]
-                 [--lambdas 0.1,0.3,1,3,10] [--skip sweep,gamma,critics]
+                 [--lambdas 0.01,0.03,0.1,0.3,1] [--skip sweep,gamma,critics]
                  [--critic-interactions click,like] [--critic-steps N]
                  [--policy NAME=DIR ...] [train flags: --steps, --stage-two-steps, ...]
 
@@ -34,7 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--world", required=True, help="Directory with world.json.")
     parser.add_argument("--train-dir", required=True, help="A finished `tscac train --out`.")
     parser.add_argument(
-        "--lambdas", default="0.1,0.3,1,3,10", help="Shared λ values of the sweep (comma list)."
+        "--lambdas",
+        default="0.01,0.03,0.1,0.3,1",
+        help="Shared λ values of the sweep (comma list; see ablations.DEFAULT_LAMBDAS).",
     )
     parser.add_argument("--skip", default="", help=f"Parts to skip, from {','.join(PARTS)}.")
     parser.add_argument(

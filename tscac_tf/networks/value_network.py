@@ -1,10 +1,15 @@
-"""Value networks V_i(s), one per response: the multi-critic.
+"""Value networks V_c(s), one per channel: the multi-critic.
 
 ARCHITECTURE §2 and paper §2: every response has its own critic, trained by TD on its
 own reward with its own γ_i; no critic ever sees a weighted sum of responses. By default
-each response has a fully separate network (its own state encoder); `shared_trunk=True`
-shares one state encoder and hidden stack and keeps one output head per response, which
-is cheaper and still never mixes the responses' targets.
+each channel has a fully separate network (its own state encoder); `shared_trunk=True`
+shares one state encoder and hidden stack and keeps one output head per channel, which
+is cheaper and still never mixes the channels' targets.
+
+A channel is a registry response (TSCAC's critics, checked against the registry) or, with
+`free_names=True`, any name: the baselines' joint critics value a *sum* of responses
+(RCPO's r_1 + Σ λ_i r_i, the interaction-only AC's summed interactions), which no
+response names.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ class _ValueTower(tf.keras.layers.Layer):
 
 
 class ValueNetwork(network.Network):
-    """observation -> ({response name: V(s) float32 [B]}, ()).
+    """observation -> ({channel name: V(s) float32 [B]}, ()).
 
     Only the state keys of the observation are read (user_id, history_video_ids,
     history_play_time_ms), so it accepts both s_t and the reader's next_observation.
@@ -47,16 +52,18 @@ class ValueNetwork(network.Network):
         input_tensor_spec: dict[str, tf.TensorSpec],
         lookup: FeatureLookup,
         config: NetworkConfig,
-        response_names: Sequence[str],
+        channel_names: Sequence[str],
         shared_trunk: bool = False,
         name: str = "value_network",
+        free_names: bool = False,
     ) -> None:
         super().__init__(input_tensor_spec=input_tensor_spec, state_spec=(), name=name)
-        names = tuple(response_names)
+        names = tuple(channel_names)
         if not names or len(set(names)) != len(names):
-            raise ValueError(f"response_names must be distinct and non-empty, got {names}")
-        for n in names:
-            responses.get(n)
+            raise ValueError(f"channel names must be distinct and non-empty, got {names}")
+        if not free_names:
+            for n in names:
+                responses.get(n)
         self._names = names
         self._shared_trunk = shared_trunk
         if shared_trunk:
@@ -69,16 +76,22 @@ class ValueNetwork(network.Network):
         cls,
         lookup: FeatureLookup,
         config: NetworkConfig,
-        response_names: Sequence[str],
+        channel_names: Sequence[str],
         shared_trunk: bool = False,
         name: str = "value_network",
+        free_names: bool = False,
     ) -> ValueNetwork:
         """A value network whose input spec is `state_spec(config.history_length)`."""
         spec = state_spec(config.history_length)
-        return cls(spec, lookup, config, response_names, shared_trunk, name=name)
+        return cls(spec, lookup, config, channel_names, shared_trunk, name, free_names)
+
+    @property
+    def channel_names(self) -> tuple[str, ...]:
+        return self._names
 
     @property
     def response_names(self) -> tuple[str, ...]:
+        """The channel names (registry responses unless built with free_names)."""
         return self._names
 
     def call(self, observation, step_type=None, network_state=(), training=False):

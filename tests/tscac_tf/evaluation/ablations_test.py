@@ -73,3 +73,22 @@ def test_retrain_refuses_a_training_run_without_the_reused_stage(tmp_path):
             tscac_config.preset("small"),
             reuse=("stage_one",),
         )
+
+
+def test_the_cli_default_sweep_is_the_library_default():
+    from tscac_tf.cli import build_parser
+    from tscac_tf.cli.ablate import _floats
+
+    args = build_parser().parse_args(
+        ["ablate", "--world", "w", "--data", "d", "--train-dir", "t", "--out", "o"]
+    )
+
+    assert tuple(_floats(args.lambdas, "--lambdas")) == ablations.DEFAULT_LAMBDAS
+
+
+@pytest.mark.parametrize("text", ["", "0.1,-1", "0.1,x"])
+def test_the_cli_rejects_a_bad_lambda_list(text):
+    from tscac_tf.cli.ablate import _floats
+
+    with pytest.raises(ValueError, match="--lambdas"):
+        _floats(text, "--lambdas")

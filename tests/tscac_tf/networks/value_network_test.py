@@ -1,4 +1,4 @@
-"""Tests of the per-response value networks."""
+"""Tests of the multi-critic value networks (registry responses or free channel names)."""
 
 import tscac_tf  # noqa: F401  (first: pins Keras 2 before TensorFlow loads)
 
@@ -34,3 +34,16 @@ def test_response_names_are_checked(lookup, net_config):
         ValueNetwork.from_config(lookup, net_config, ["clicks"])
     with pytest.raises(ValueError, match="distinct"):
         ValueNetwork.from_config(lookup, net_config, ["click", "click"])
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_free_channel_names_value_sums_no_response_names(lookup, net_config, observation, shared):
+    net = ValueNetwork.from_config(
+        lookup, net_config, ["interaction", "joint"], shared_trunk=shared, free_names=True
+    )
+    values, _ = net(observation)
+    assert net.channel_names == ("interaction", "joint")
+    assert all(v.shape == (2,) and np.all(np.isfinite(v)) for v in values.values())
+    assert not np.allclose(values["interaction"], values["joint"])  # distinct heads
+    with pytest.raises(ValueError, match="distinct"):
+        ValueNetwork.from_config(lookup, net_config, ["a", "a"], free_names=True)

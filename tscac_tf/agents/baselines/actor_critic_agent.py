@@ -21,7 +21,6 @@ from collections.abc import Mapping
 import tensorflow as tf
 from tf_agents.agents import tf_agent
 
-from tscac_tf.agents.baselines.channel_value_network import ChannelValueNetwork
 from tscac_tf.agents.baselines.config import BaselinesConfig
 from tscac_tf.agents.baselines.losses import weighted_reward
 from tscac_tf.agents.candidate_agent import CandidateAgent
@@ -29,6 +28,7 @@ from tscac_tf.agents.tscac import losses as tscac_losses
 from tscac_tf.agents.tscac.behavior_propensity import BehaviorPropensity
 from tscac_tf.networks.actor_network import ActorNetwork
 from tscac_tf.networks.target_network import make_target, target_updater
+from tscac_tf.networks.value_network import ValueNetwork
 from tscac_tf.policies.candidate_softmax_policy import CandidateSoftmaxPolicy, action_log_probs
 from tscac_tf.specs import session_schema as ss
 from tscac_tf.training.gradient_step import batch_mean, gradient_step
@@ -49,7 +49,7 @@ class ActorCriticBaselineAgent(CandidateAgent):
     def __init__(
         self,
         actor_network: ActorNetwork,
-        value_network: ChannelValueNetwork,
+        value_network: ValueNetwork,
         behavior_network: ActorNetwork,
         channel_weights: Mapping[str, Mapping[str, float]],
         channel_discounts: Mapping[str, float],
@@ -90,7 +90,7 @@ class ActorCriticBaselineAgent(CandidateAgent):
         return self._actor
 
     @property
-    def value_network(self) -> ChannelValueNetwork:
+    def value_network(self) -> ValueNetwork:
         return self._critic
 
     @property
@@ -193,7 +193,7 @@ class SingleObjectiveAgent(ActorCriticBaselineAgent):
     def __init__(
         self,
         actor_network: ActorNetwork,
-        value_network: ChannelValueNetwork,
+        value_network: ValueNetwork,
         behavior_network: ActorNetwork,
         reward_weights: Mapping[str, float],
         discount: float,

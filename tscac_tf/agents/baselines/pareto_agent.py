@@ -20,10 +20,10 @@ import tensorflow as tf
 
 from tscac_tf.agents.baselines import losses
 from tscac_tf.agents.baselines.actor_critic_agent import ActorCriticBaselineAgent
-from tscac_tf.agents.baselines.channel_value_network import ChannelValueNetwork
 from tscac_tf.agents.baselines.config import BaselinesConfig
 from tscac_tf.agents.tscac import losses as tscac_losses
 from tscac_tf.networks.actor_network import ActorNetwork
+from tscac_tf.networks.value_network import ValueNetwork
 from tscac_tf.training.gradient_step import gradient_step
 
 
@@ -38,7 +38,7 @@ class ParetoAgent(ActorCriticBaselineAgent):
     def __init__(
         self,
         actor_network: ActorNetwork,
-        value_network: ChannelValueNetwork,
+        value_network: ValueNetwork,
         behavior_network: ActorNetwork,
         config: BaselinesConfig,
         train_step_counter: tf.Variable | None = None,

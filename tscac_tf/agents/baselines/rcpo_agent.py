@@ -27,9 +27,9 @@ import tensorflow as tf
 
 from tscac_tf.agents.baselines import losses
 from tscac_tf.agents.baselines.actor_critic_agent import ActorCriticBaselineAgent
-from tscac_tf.agents.baselines.channel_value_network import ChannelValueNetwork
 from tscac_tf.agents.baselines.config import BaselinesConfig
 from tscac_tf.networks.actor_network import ActorNetwork
+from tscac_tf.networks.value_network import ValueNetwork
 
 JOINT_CHANNEL = "lagrangian"
 
@@ -50,7 +50,7 @@ class RcpoAgent(ActorCriticBaselineAgent):
     def __init__(
         self,
         actor_network: ActorNetwork,
-        value_network: ChannelValueNetwork,
+        value_network: ValueNetwork,
         behavior_network: ActorNetwork,
         levels: Mapping[str, float],
         config: BaselinesConfig,

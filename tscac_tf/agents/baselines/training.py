@@ -27,7 +27,6 @@ from tscac_tf.agents.baselines.actor_critic_agent import (
     ActorCriticBaselineAgent,
     SingleObjectiveAgent,
 )
-from tscac_tf.agents.baselines.channel_value_network import ChannelValueNetwork
 from tscac_tf.agents.baselines.config import BaselinesConfig
 from tscac_tf.agents.baselines.pareto_agent import ParetoAgent, pareto_channels
 from tscac_tf.agents.baselines.rcpo_agent import RcpoAgent, rcpo_channels
@@ -44,6 +43,7 @@ from tscac_tf.export.rank_export import RankModule, export_rank_model
 from tscac_tf.features.feature_tables import FeatureTables
 from tscac_tf.networks.actor_network import ActorNetwork
 from tscac_tf.networks.feature_lookup import FeatureLookup
+from tscac_tf.networks.value_network import ValueNetwork
 from tscac_tf.training.trainer import CHECKPOINT_SUBDIR, Trainer
 
 logger = logging.getLogger(__name__)
@@ -95,7 +95,9 @@ def build_baseline(
 
     def critic(channels):
         shared = config.tscac.stage_one.shared_critic_trunk
-        return ChannelValueNetwork.from_config(lookup, net, channels, shared, name=f"{name}_critic")
+        return ValueNetwork.from_config(
+            lookup, net, channels, shared, name=f"{name}_critic", free_names=True
+        )
 
     if name in ("watch_time_ac", "interaction_ac"):
         channel, objective = (

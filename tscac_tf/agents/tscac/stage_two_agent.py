@@ -25,10 +25,9 @@ from tf_agents.agents import tf_agent
 
 from tscac_tf.agents.candidate_agent import CandidateAgent
 from tscac_tf.agents.tscac import losses
-from tscac_tf.agents.tscac.behavior_propensity import BehaviorPropensity
 from tscac_tf.agents.tscac.config import TscacConfig
+from tscac_tf.agents.tscac.critic_parts import build_critic_parts
 from tscac_tf.networks.actor_network import ActorNetwork
-from tscac_tf.networks.target_network import make_target, target_updater
 from tscac_tf.networks.value_network import ValueNetwork
 from tscac_tf.policies.candidate_softmax_policy import CandidateSoftmaxPolicy
 from tscac_tf.specs import session_schema as ss
@@ -66,16 +65,14 @@ class StageTwoAgent(CandidateAgent):
         for actor in self._auxiliary_actors.values():
             actor.create_variables()
         self._value_network = value_network
-        self._target_value_network = make_target(value_network, name="target_" + value_network.name)
-        self._propensity = BehaviorPropensity(behavior_network, config.propensity_source)
-        stage = config.stage_two
-        self._actor_optimizer = stage.actor_optimizer.make(name="stage_two_actor_adam")
-        self._critic_optimizer = stage.critic_optimizer.make(name="stage_two_critic_adam")
-        self._update_target = target_updater(
-            value_network,
+        (
             self._target_value_network,
-            stage.target_update_tau,
-            stage.target_update_period,
+            self._propensity,
+            self._actor_optimizer,
+            self._critic_optimizer,
+            self._update_target,
+        ) = build_critic_parts(
+            value_network, behavior_network, config, config.stage_two, "stage_two"
         )
         net = config.network
         policy = CandidateSoftmaxPolicy(

@@ -9,9 +9,9 @@ import pytest
 
 from tscac_tf.agents.baselines import training
 from tscac_tf.agents.baselines.actor_critic_agent import ActorCriticBaselineAgent
-from tscac_tf.agents.baselines.channel_value_network import ChannelValueNetwork
 from tscac_tf.agents.baselines.single_objectives import interaction_objective
 from tscac_tf.networks.actor_network import ActorNetwork
+from tscac_tf.networks.value_network import ValueNetwork
 from tscac_tf.testing.agent_steps import train_steps
 
 
@@ -45,7 +45,7 @@ def test_interaction_objective_sums_every_auxiliary_with_hate_already_negative(b
 
 def test_channel_weights_must_cover_the_critic(lookup, bconfig, behavior):
     net = bconfig.tscac.network
-    critic = ChannelValueNetwork.from_config(lookup, net, ["a", "b"])
+    critic = ValueNetwork.from_config(lookup, net, ["a", "b"], free_names=True)
     with pytest.raises(ValueError, match=r"channel_weights covers \['a'\], the critic has"):
         ActorCriticBaselineAgent(
             ActorNetwork.from_config(lookup, net, "actor"),
