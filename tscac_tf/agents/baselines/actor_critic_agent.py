@@ -113,15 +113,22 @@ class ActorCriticBaselineAgent(CandidateAgent):
         """The advantages the actor sees (default: the TD advantages as they are)."""
         return advantages
 
+    def _standardized(self, advantages: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
+        """Centred advantages on one unit scale: that of the actor's weighted sum of them."""
+        return tscac_losses.standardize_advantages(advantages, self._actor_weights())
+
     def _actor_weights(self) -> dict[str, tf.Tensor | float]:
         """α_c of every channel's actor loss (default: 1 each)."""
         return {c: 1.0 for c in self._channels}
 
-    def _actor_step(self, tape, actor_losses, entropy_loss) -> tuple[tf.Tensor, dict]:
-        """Applies the actor update; returns (the combined loss, extra summaries)."""
+    def _actor_step(self, tape, actor_losses, regularization) -> tuple[tf.Tensor, dict]:
+        """Applies the actor update; returns (the combined loss, extra summaries).
+
+        `regularization` is the behaviour-cloning and entropy terms, added once.
+        """
         alpha = self._actor_weights()
         with tape:  # resumes recording: the combination must be on the tape
-            total = tf.add_n([alpha[c] * actor_losses[c] for c in self._channels]) + entropy_loss
+            total = tf.add_n([alpha[c] * actor_losses[c] for c in self._channels]) + regularization
         norm = gradient_step(tape, total, self._actor.trainable_variables, self._actor_optimizer)
         return total, {"grad_norm_actor": norm}
 
@@ -149,6 +156,8 @@ class ActorCriticBaselineAgent(CandidateAgent):
                 for c, term in tscac_losses.critic_losses(values, targets).items()
             }
             advantages = self._advantages(tscac_losses.td_advantages(targets, values))
+            if ac.standardize_advantages:
+                advantages = self._standardized(advantages)
             outputs, _ = self._actor(obs, training=True)
             log_pi = action_log_probs(outputs["logits"], actions)
             entropy = tscac_losses.entropy(tf.nn.log_softmax(outputs["logits"]), mask)
@@ -161,12 +170,14 @@ class ActorCriticBaselineAgent(CandidateAgent):
                 )
                 for c in self._channels
             }
-            entropy_loss = -ac.entropy_coefficient * batch_mean(entropy, weights)
+            regularization = batch_mean(
+                ac.behavior_regularization * -log_pi - ac.entropy_coefficient * entropy, weights
+            )
             total_critic = tf.add_n(list(critic_loss.values()))
         critic_norm = gradient_step(
             tape, total_critic, self._critic.trainable_variables, self._critic_optimizer
         )
-        total_actor, actor_extra = self._actor_step(tape, actor_loss, entropy_loss)
+        total_actor, actor_extra = self._actor_step(tape, actor_loss, regularization)
         del tape
         self._update_target()
         extra = self._after_step(experience, tf.stop_gradient(log_pi), log_beta)

@@ -4,7 +4,8 @@ Every baseline shares TSCAC's network sizes, batch size, behaviour model, loop c
 seed, response registry (γ_i, initial λ_i) and propensity source (`TscacConfig`), so the
 comparison differs only in the objective. The presets are TSCAC's (small/default/pure):
 an actor-critic baseline trains as many steps as TSCAC's stage two, with its optimisers,
-ratio clip, entropy bonus and target update taken from TSCAC's stage one.
+ratio clip, behaviour-cloning term, advantage standardisation, entropy bonus and target
+update taken from TSCAC's stage one.
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ class ActorCriticConfig:
       num_steps: training steps.
       actor_optimizer, critic_optimizer: Adam settings.
       ratio_clip: c in min(π(a|s) / π_β(a|s), c) of the actor loss.
+      behavior_regularization: α of the behaviour-cloning term α·(−log π(a|s)) (as TSCAC
+        stage one).
+      standardize_advantages: centre the actor's advantages and divide them by the batch
+        std of their weighted sum (as TSCAC stage one; the weights keep RCPO's λ intact).
       entropy_coefficient: β of the entropy bonus −β·H(π(·|s)) (as TSCAC stage one).
       target_update_tau, target_update_period: soft update of the target critic.
     """
@@ -34,7 +39,9 @@ class ActorCriticConfig:
     actor_optimizer: OptimizerConfig = OptimizerConfig(learning_rate=3e-4)
     critic_optimizer: OptimizerConfig = OptimizerConfig(learning_rate=1e-3)
     ratio_clip: float = 10.0
-    entropy_coefficient: float = 0.1
+    behavior_regularization: float = 1.0
+    standardize_advantages: bool = True
+    entropy_coefficient: float = 0.0
     target_update_tau: float = 0.01
     target_update_period: int = 1
 
@@ -42,6 +49,11 @@ class ActorCriticConfig:
         if not isinstance(self.num_steps, int) or self.num_steps < 0:
             raise ValueError(
                 f"ActorCriticConfig.num_steps must be an int >= 0, got {self.num_steps!r}"
+            )
+        if not self.behavior_regularization >= 0:
+            raise ValueError(
+                "ActorCriticConfig.behavior_regularization must be >= 0, "
+                f"got {self.behavior_regularization}"
             )
         if not self.ratio_clip > 0:
             raise ValueError(f"ActorCriticConfig.ratio_clip must be > 0, got {self.ratio_clip}")
@@ -149,6 +161,8 @@ def preset(name: str, **tscac_replacements) -> BaselinesConfig:
         actor_optimizer=one.actor_optimizer,
         critic_optimizer=one.critic_optimizer,
         ratio_clip=one.ratio_clip,
+        behavior_regularization=one.behavior_regularization,
+        standardize_advantages=one.standardize_advantages,
         entropy_coefficient=one.entropy_coefficient,
         target_update_tau=one.target_update_tau,
         target_update_period=one.target_update_period,

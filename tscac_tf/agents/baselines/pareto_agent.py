@@ -61,7 +61,11 @@ class ParetoAgent(ActorCriticBaselineAgent):
             return advantages
         return {c: tscac_losses.scale_advantage(a, None) for c, a in advantages.items()}
 
-    def _actor_step(self, tape, actor_losses, entropy_loss):
+    def _standardized(self, advantages):
+        # The min-norm step combines the channels convexly: each on its own unit scale.
+        return {c: tscac_losses.standardize_advantages({c: a})[c] for c, a in advantages.items()}
+
+    def _actor_step(self, tape, actor_losses, regularization):
         pareto = self._config.pareto
         variables = self._actor.trainable_variables
         gradients = []
@@ -77,7 +81,7 @@ class ParetoAgent(ActorCriticBaselineAgent):
             losses.gradient_gram(gradients), pareto.solver_iterations, pareto.floor
         )
         with tape:  # resumes recording: the combination must be on the tape
-            total = entropy_loss + tf.add_n(
+            total = regularization + tf.add_n(
                 [alpha[j] * actor_losses[c] for j, c in enumerate(self._channels)]
             )
         norm = gradient_step(tape, total, variables, self._actor_optimizer)

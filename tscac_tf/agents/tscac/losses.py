@@ -117,6 +117,26 @@ def stage_one_actor_loss(
 
 
 # Â / σ with σ a fixed scale (seconds) or, when None, the batch standard deviation of Â
+# Â ← (Â − mean_B Â) / std_B Â
+def standardize_advantages(
+    advantages: Mapping[str, tf.Tensor],
+    weights: Mapping[str, float | tf.Tensor] | None = None,
+    epsilon: float = 1e-3,
+) -> dict[str, tf.Tensor]:
+    """Centres each advantage on its batch mean and divides all by one batch std.
+
+    The common scale is the standard deviation of Σ_c w_c (Â_c − mean Â_c) (w = 1 when
+    `weights` is None), so a loss Σ_c w_c L(Â_c) keeps its relative weighting while its
+    advantage is on a unit scale, whatever the units of the rewards (seconds, rates).
+    Held fixed. {name: [B]} -> {name: [B]}.
+    """
+    centred = {c: a - tf.reduce_mean(a) for c, a in advantages.items()}
+    weights = weights or dict.fromkeys(advantages, 1.0)
+    combined = tf.add_n([tf.cast(weights[c], tf.float32) * a for c, a in centred.items()])
+    sigma = tf.maximum(tf.math.reduce_std(combined), epsilon)
+    return {c: tf.stop_gradient(a / sigma) for c, a in centred.items()}
+
+
 def scale_advantage(advantage: tf.Tensor, scale: float | None, epsilon: float = 1e-3) -> tf.Tensor:
     """Divides the advantage by a scale; [B] -> [B], held fixed.
 

@@ -5,12 +5,15 @@ is already −is_hate) there is an actor π_i and a critic V_i, trained on logge
 
     critic:  min ½ (r_i + γ_i (1 − done) V_i^target(s') − V_i(s))²
     actor:   Â_i = r_i + γ_i (1 − done) V_i^target(s') − V_i(s)
-             L_i = −E_D[ min(π_i(a|s)/π_β(a|s), c) · Â_i · log π_i(a|s) ] − β E_D[H(π_i(·|s))]
+             L_i = −E_D[ min(π_i(a|s)/π_β(a|s), c) · Ã_i · log π_i(a|s) ] − α E_D[log π_i(a|s)]
+             Ã_i = (Â_i − mean_B Â_i) / std_B Â_i
 
 as the paper describes (one policy per auxiliary), not the authors' code (one policy
 against a weighted multi-critic; ../shared/paper.md §9). V_i(s') comes from a soft-updated
-target network; β is A2C's entropy bonus (an addition to the paper, see config.py). The
-output is the set {π_i}, the anchors of stage two.
+target network; α's behaviour-cloning term (−log π_i of the logged action, i.e. a KL to
+π_β) and the standardised advantage are additions to the paper (config.py says why; an
+optional entropy bonus β is off by default). The output is the set {π_i}, the anchors of
+stage two.
 """
 
 from __future__ import annotations
@@ -101,8 +104,12 @@ class StageOneAgent(CandidateAgent):
 
     def _train(self, experience, weights=None):
         obs, actions = experience["observation"], experience["action"]
-        clip = self._config.stage_one.ratio_clip
-        beta = self._config.stage_one.entropy_coefficient
+        stage = self._config.stage_one
+        clip, beta, alpha = (
+            stage.ratio_clip,
+            stage.entropy_coefficient,
+            stage.behavior_regularization,
+        )
         mask = tf.not_equal(obs["candidate_video_ids"], ss.PADDING_ID)
         log_beta = self._propensity(experience)
         next_values, _ = self._target_value_network(experience["next_observation"])
@@ -116,13 +123,20 @@ class StageOneAgent(CandidateAgent):
                 for n, term in losses.critic_losses(values, targets).items()
             }
             advantages = losses.td_advantages(targets, values)
+            actor_advantages = {
+                n: losses.standardize_advantages({n: a})[n] if stage.standardize_advantages else a
+                for n, a in advantages.items()
+            }
             actor_loss, ratio, entropy = {}, {}, {}
             for n in self._names:
                 outputs, _ = self._actors[n](obs, training=True)
                 log_pi = action_log_probs(outputs["logits"], actions)
                 entropy[n] = losses.entropy(tf.nn.log_softmax(outputs["logits"]), mask)
-                per_example = losses.stage_one_actor_loss(log_pi, log_beta, advantages[n], clip)
-                actor_loss[n] = batch_mean(per_example - beta * entropy[n], weights)
+                per_example = losses.stage_one_actor_loss(
+                    log_pi, log_beta, actor_advantages[n], clip
+                )
+                per_example += alpha * -log_pi - beta * entropy[n]
+                actor_loss[n] = batch_mean(per_example, weights)
                 ratio[n] = tf.reduce_mean(losses.clipped_importance_ratio(log_pi, log_beta, clip))
             total_critic = tf.add_n(list(critic_loss.values()))
             total_actor = tf.add_n(list(actor_loss.values()))

@@ -12,10 +12,10 @@ from tscac_tf.testing.agent_steps import train_steps
 
 
 def test_pareto_weights_are_on_the_simplex_and_the_actor_learns(
-    lookup, bconfig, behavior, unbiased_dataset, match_mass
+    lookup, weakly_anchored, behavior, unbiased_dataset, match_mass
 ):
-    agent = training.build_baseline("pareto", lookup, behavior, bconfig)
-    names = [r.name for r in bconfig.tscac.responses]
+    agent = training.build_baseline("pareto", lookup, behavior, weakly_anchored)
+    names = [r.name for r in weakly_anchored.tscac.responses]
     assert list(agent.channels) == names
     before = match_mass(agent.actor_network)
     infos = train_steps(agent, unbiased_dataset, 160)

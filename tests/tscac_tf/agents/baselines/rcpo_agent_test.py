@@ -13,12 +13,12 @@ from tscac_tf.testing.agent_steps import train_steps
 
 
 def test_rcpo_learns_towards_the_rewarded_candidates_with_logged_levels(
-    lookup, bconfig, behavior, unbiased_dataset, match_mass
+    lookup, weakly_anchored, behavior, unbiased_dataset, match_mass
 ):
-    aux = bconfig.tscac.auxiliary_names
+    aux = weakly_anchored.tscac.auxiliary_names
     levels = training.logged_rates(unbiased_dataset, aux, 10)
     assert 0.0 < levels["click"] < 1.0 and levels["hate"] < 0.0  # hate's reward is −is_hate
-    agent = training.build_baseline("rcpo", lookup, behavior, bconfig, levels)
+    agent = training.build_baseline("rcpo", lookup, behavior, weakly_anchored, levels)
     assert agent.channels == (JOINT_CHANNEL,)
     before = match_mass(agent.actor_network)
     infos = train_steps(agent, unbiased_dataset, 160)
