@@ -98,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     sweep_names = {}
     if "sweep" not in skip:
         for lam in lambdas:
-            name = f"tscac_lambda={lam:g}"
+            name = f"{report_lib.SWEEP_PREFIX}{lam:g}"
             if base_lambdas == {lam}:  # the run itself is this point of the sweep
                 sweep_names[lam] = "tscac"
                 continue
@@ -135,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
         metadata={"ablations": "tscac ablate (tscac_tf/evaluation/ablations.py)"},
     )  # fmt: skip
     if sweep_names:
-        sweep = ablations.sweep_points(report, sweep_names)
+        sweep = report_lib.sweep_points(report, sweep_names)
         report_lib.write_report(report, report_dir, sweep=sweep)
         summary["lambda_sweep"] = sweep
     summary["policies"] = {

@@ -93,24 +93,6 @@ def shared_discount_config(base: tscac_config.TscacConfig) -> tscac_config.Tscac
     return dataclasses.replace(base, responses=specs)
 
 
-def sweep_points(report: Mapping, names_by_lambda: Mapping[float, str]) -> list[dict]:
-    """[{lambda, watch_time, interactions, policy}] of the sweep's policies in a report."""
-    from tscac_tf.evaluation.plots import INTERACTIONS
-
-    points = []
-    for lam, name in sorted(names_by_lambda.items()):
-        gt = report["policies"][name]["ground_truth"]
-        points.append(
-            {
-                "lambda": float(lam),
-                "policy": name,
-                "watch_time": gt["watch_time"]["mean"],
-                "interactions": sum(gt[m]["mean"] for m in INTERACTIONS),
-            }
-        )
-    return points
-
-
 # ---------------------------------------------------------------------------------------
 # Multi-critic vs joint critic
 

@@ -81,6 +81,8 @@ def evaluate(
         real logs (then only NCIS is reported and there is no blessing by ground truth).
       data_dir: the candidates-step output (its eval split feeds NCIS).
       exports: {policy name: SavedModel dir or serving base path}; must contain "bc".
+        Policies named "tscac_lambda=<λ>" (two or more) also make the λ-sweep plot.
+      sweep: the λ-sweep points to plot (default: from the tscac_lambda=<λ> policies).
     """
     if report_lib.REFERENCE not in exports:
         raise ValueError(f"exports must include {report_lib.REFERENCE!r}; got {sorted(exports)}")
@@ -138,6 +140,9 @@ def evaluate(
     }
     report["ncis_health"] = _ncis_health(ncis_values)
     report["seconds"] = time.monotonic() - start
+    if sweep is None:  # policies named tscac_lambda=<λ> make the λ-sweep plot
+        swept = report_lib.sweep_policies(report["policies"])
+        sweep = report_lib.sweep_points(report, swept) if len(swept) >= 2 else None
     report_lib.write_report(report, out_dir, sweep=sweep, curves=curves)
     return report
 

@@ -11,7 +11,7 @@ import matplotlib
 matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt  # noqa: E402
 
-INTERACTIONS = ("like", "follow", "comment", "forward")
+from tscac_tf.evaluation.report import INTERACTIONS  # noqa: E402
 
 
 def _interactions(ground_truth: Mapping[str, Mapping[str, float]]) -> float:

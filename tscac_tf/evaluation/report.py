@@ -22,6 +22,10 @@ from tscac_tf.specs import responses
 
 SESSION_METRICS = (*responses.RESPONSE_NAMES, "depth")
 REFERENCE = "bc"
+# Policies of a shared-λ sweep are named "tscac_lambda=<λ>" (`tscac ablate`).
+SWEEP_PREFIX = "tscac_lambda="
+# The sparse interactions summed on the x axis of the trade-off plots.
+INTERACTIONS = ("like", "follow", "comment", "forward")
 
 
 @dataclasses.dataclass
@@ -181,6 +185,37 @@ def _render_ncis_only(report: Mapping[str, Any], lines: list[str]) -> None:
         lines.append(
             f"| {name} | " + " | ".join(cells) + f" | {held} | {'yes' if p['blessed'] else 'no'} |"
         )
+
+
+def sweep_policies(names) -> dict[float, str]:
+    """{λ: policy name} of the names that follow the sweep's naming, SWEEP_PREFIX + λ."""
+    out = {}
+    for name in names:
+        if name.startswith(SWEEP_PREFIX):
+            try:
+                out[float(name[len(SWEEP_PREFIX) :])] = name
+            except ValueError:
+                continue
+    return out
+
+
+def sweep_points(report: Mapping[str, Any], names_by_lambda: Mapping[float, str]) -> list[dict]:
+    """[{lambda, policy, watch_time, interactions}] of a sweep's policies, by λ.
+
+    Watch time and the summed sparse interactions are ground-truth means per session.
+    """
+    points = []
+    for lam, name in sorted(names_by_lambda.items()):
+        gt = report["policies"][name]["ground_truth"]
+        points.append(
+            {
+                "lambda": float(lam),
+                "policy": name,
+                "watch_time": gt["watch_time"]["mean"],
+                "interactions": sum(gt[m]["mean"] for m in INTERACTIONS),
+            }
+        )
+    return points
 
 
 def _cell(summary: Mapping[str, float], reference: bool) -> str:

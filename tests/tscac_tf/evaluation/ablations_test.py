@@ -48,22 +48,6 @@ def test_shared_discount_config_gives_every_response_the_main_gamma():
     assert shared.lagranges == base.lagranges
 
 
-def test_sweep_points_read_watch_time_and_summed_sparse_interactions():
-    def policy(watch, like, follow, comment, forward):
-        gt = {"watch_time": watch, "like": like, "follow": follow, "comment": comment}
-        gt["forward"] = forward
-        return {"ground_truth": {m: {"mean": v} for m, v in gt.items()}}
-
-    report = {"policies": {"a": policy(10.0, 1.0, 2.0, 3.0, 4.0), "b": policy(20.0, 0, 0, 0, 1)}}
-
-    points = ablations.sweep_points(report, {3.0: "b", 0.1: "a"})
-
-    assert points == [
-        {"lambda": 0.1, "policy": "a", "watch_time": 10.0, "interactions": 10.0},
-        {"lambda": 3.0, "policy": "b", "watch_time": 20.0, "interactions": 1.0},
-    ]
-
-
 def test_retrain_refuses_a_training_run_without_the_reused_stage(tmp_path):
     with pytest.raises(FileNotFoundError, match="stage_one"):
         ablations.retrain(

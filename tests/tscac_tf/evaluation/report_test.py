@@ -96,3 +96,25 @@ def test_ncis_only_report_names_a_missing_estimate():
     del partial["comment"]
     with pytest.raises(ValueError, match=r"policy 'tscac' has no NCIS estimate for \['comment'\]"):
         report_lib.build_ncis_report({"bc": _ncis(10.0, 0.5, 0.002), "tscac": partial})
+
+
+def test_sweep_points_read_watch_time_and_summed_sparse_interactions():
+    def policy(watch, like, follow, comment, forward):
+        gt = {"watch_time": watch, "like": like, "follow": follow, "comment": comment}
+        gt["forward"] = forward
+        return {"ground_truth": {m: {"mean": v} for m, v in gt.items()}}
+
+    report = {"policies": {"a": policy(10.0, 1.0, 2.0, 3.0, 4.0), "b": policy(20.0, 0, 0, 0, 1)}}
+
+    points = report_lib.sweep_points(report, {3.0: "b", 0.1: "a"})
+
+    assert points == [
+        {"lambda": 0.1, "policy": "a", "watch_time": 10.0, "interactions": 10.0},
+        {"lambda": 3.0, "policy": "b", "watch_time": 20.0, "interactions": 1.0},
+    ]
+
+
+def test_sweep_policies_are_found_by_name():
+    names = ["bc", "tscac", "tscac_lambda=0.1", "tscac_lambda=3", "tscac_lambda=x"]
+
+    assert report_lib.sweep_policies(names) == {0.1: "tscac_lambda=0.1", 3.0: "tscac_lambda=3"}
