@@ -71,6 +71,10 @@ def test_train_writes_every_stage_and_an_export_equal_to_the_trained_actor(
         served["scores"], module.rank(**request)["scores"], rtol=1e-5, atol=1e-5
     )
     assert np.all(np.isfinite(served["scores"].numpy()))
+    # The TF-Agents export of the same policy sits beside it (its own test checks actions).
+    policy_export = os.path.join(out, tscac_training.POLICY_EXPORT_SUBDIR)
+    assert summary["policy_export"] == policy_export
+    assert os.path.exists(os.path.join(policy_export, "saved_model.pb"))
 
 
 def test_bad_flags_are_reported(data_dir, tmp_path, capsys):

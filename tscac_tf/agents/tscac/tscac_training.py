@@ -26,6 +26,7 @@ from tscac_tf.agents.tscac.config import TscacConfig
 from tscac_tf.agents.tscac.stage_one_agent import StageOneAgent
 from tscac_tf.agents.tscac.stage_two_agent import StageTwoAgent
 from tscac_tf.data import reader, session_io
+from tscac_tf.export.policy_saver_export import export_policy
 from tscac_tf.export.rank_export import RankModule, export_rank_model
 from tscac_tf.features.feature_tables import FeatureTables
 from tscac_tf.networks.actor_network import ActorNetwork
@@ -39,6 +40,7 @@ logger = logging.getLogger(__name__)
 SUMMARY_FILE = "train_summary.json"
 EXPORT_SUBDIR = os.path.join("export", "rank")
 BEHAVIOR_EXPORT_SUBDIR = os.path.join("export", "behavior")
+POLICY_EXPORT_SUBDIR = os.path.join("export", "policy")  # TF-Agents PolicySaver
 
 
 def infer_num_candidates(data_dir: str, split: str = ss.TRAIN_SPLIT) -> int:
@@ -167,10 +169,15 @@ def train_tscac(
     behavior_dir = os.path.join(out_dir, BEHAVIOR_EXPORT_SUBDIR)
     shutil.rmtree(behavior_dir, ignore_errors=True)
     export_rank_model(RankModule(agents.behavior.actor_network), behavior_dir)
+    # The same greedy policy for TF-Agents users (PolicySaver; policy_saver_export.py).
+    policy_dir = os.path.join(out_dir, POLICY_EXPORT_SUBDIR)
+    shutil.rmtree(policy_dir, ignore_errors=True)
+    export_policy(agents.stage_two.policy, policy_dir)
     summary = {
         "stages": stages,
         "export": export_dir,
         "behavior_export": behavior_dir,
+        "policy_export": policy_dir,
         "config": dataclasses.asdict(config),
     }
     with open(os.path.join(out_dir, SUMMARY_FILE), "w") as f:
