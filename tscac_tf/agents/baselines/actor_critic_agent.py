@@ -25,9 +25,8 @@ from tscac_tf.agents.baselines.config import BaselinesConfig
 from tscac_tf.agents.baselines.losses import weighted_reward
 from tscac_tf.agents.candidate_agent import CandidateAgent
 from tscac_tf.agents.tscac import losses as tscac_losses
-from tscac_tf.agents.tscac.behavior_propensity import BehaviorPropensity
+from tscac_tf.agents.tscac.critic_parts import build_critic_parts
 from tscac_tf.networks.actor_network import ActorNetwork
-from tscac_tf.networks.target_network import make_target, target_updater
 from tscac_tf.networks.value_network import ValueNetwork
 from tscac_tf.policies.candidate_softmax_policy import CandidateSoftmaxPolicy, action_log_probs
 from tscac_tf.specs import session_schema as ss
@@ -72,12 +71,14 @@ class ActorCriticBaselineAgent(CandidateAgent):
         actor_network.create_variables()
         self._actor = actor_network
         self._critic = value_network
-        self._target_critic = make_target(value_network, name="target_" + value_network.name)
-        self._propensity = BehaviorPropensity(behavior_network, config.tscac.propensity_source)
-        self._actor_optimizer = ac.actor_optimizer.make(name=f"{name}_actor_adam")
-        self._critic_optimizer = ac.critic_optimizer.make(name=f"{name}_critic_adam")
-        self._update_target = target_updater(
-            value_network, self._target_critic, ac.target_update_tau, ac.target_update_period
+        (
+            self._target_critic,
+            self._propensity,
+            self._actor_optimizer,
+            self._critic_optimizer,
+            self._update_target,
+        ) = build_critic_parts(
+            value_network, behavior_network, config.tscac.propensity_source, ac, name
         )
         net = config.tscac.network
         policy = CandidateSoftmaxPolicy(

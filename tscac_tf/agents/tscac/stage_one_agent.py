@@ -71,7 +71,7 @@ class StageOneAgent(CandidateAgent):
             self._critic_optimizer,
             self._update_target,
         ) = build_critic_parts(
-            value_network, behavior_network, config, config.stage_one, "stage_one"
+            value_network, behavior_network, config.propensity_source, config.stage_one, "stage_one"
         )
         net = config.network
         self._policies = {

@@ -72,7 +72,7 @@ class StageTwoAgent(CandidateAgent):
             self._critic_optimizer,
             self._update_target,
         ) = build_critic_parts(
-            value_network, behavior_network, config, config.stage_two, "stage_two"
+            value_network, behavior_network, config.propensity_source, config.stage_two, "stage_two"
         )
         net = config.network
         policy = CandidateSoftmaxPolicy(
