@@ -25,4 +25,11 @@ class CandidateNetwork(tf.keras.layers.Layer):
         self._output = tf.keras.layers.Dense(config.preference_dim, name="embedding")
 
     def call(self, candidate_video_ids: tf.Tensor) -> tf.Tensor:
-        return self._output(self._mlp(self._video_encoder(candidate_video_ids)))
+        # e(v) depends on v alone, so each distinct video of the batch is embedded once and
+        # gathered back into place: the same values and gradients, with the tower run on
+        # the ~3-5K distinct videos of a training batch instead of its B·K = 12,800 slots.
+        ids = tf.convert_to_tensor(candidate_video_ids)
+        distinct, position = tf.unique(tf.reshape(ids, [-1]))
+        embedded = self._output(self._mlp(self._video_encoder(distinct)))
+        shape = tf.concat([tf.shape(ids), tf.shape(embedded)[-1:]], axis=0)
+        return tf.reshape(tf.gather(embedded, position), shape)
