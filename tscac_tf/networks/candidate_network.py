@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+from tscac_tf.networks import distinct
 from tscac_tf.networks.mlp import mlp
 from tscac_tf.networks.network_config import NetworkConfig
 from tscac_tf.networks.video_encoder import VideoEncoder
@@ -25,11 +26,9 @@ class CandidateNetwork(tf.keras.layers.Layer):
         self._output = tf.keras.layers.Dense(config.preference_dim, name="embedding")
 
     def call(self, candidate_video_ids: tf.Tensor) -> tf.Tensor:
-        # e(v) depends on v alone, so each distinct video of the batch is embedded once and
-        # gathered back into place: the same values and gradients, with the tower run on
-        # the ~3-5K distinct videos of a training batch instead of its B·K = 12,800 slots.
-        ids = tf.convert_to_tensor(candidate_video_ids)
-        distinct, position = tf.unique(tf.reshape(ids, [-1]))
-        embedded = self._output(self._mlp(self._video_encoder(distinct)))
-        shape = tf.concat([tf.shape(ids), tf.shape(embedded)[-1:]], axis=0)
-        return tf.reshape(tf.gather(embedded, position), shape)
+        # e(v) depends on v alone: the tower runs once per distinct video of the batch
+        # (distinct.py; ~3-5K of a training batch's B·K = 12,800 slots).
+        return distinct.map_distinct(self._embed, candidate_video_ids)
+
+    def _embed(self, video_ids: tf.Tensor) -> tf.Tensor:
+        return self._output(self._mlp(self._video_encoder(video_ids)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+from tscac_tf.networks import distinct
 from tscac_tf.networks.categorical_embedding import CategoricalEmbedding
 from tscac_tf.networks.feature_lookup import FeatureLookup
 from tscac_tf.networks.network_config import NetworkConfig
@@ -38,18 +39,14 @@ class VideoEncoder(tf.keras.layers.Layer):
     def encode_rows(self, rows: tf.Tensor) -> tf.Tensor:
         """Table rows int64 [...] -> float32 [..., output_dim].
 
-        Each distinct row is looked up once and gathered back into place (a history batch
-        repeats popular videos many times): the same values and gradients, with fewer and
-        smaller sparse updates of the embedding tables.
+        Each distinct row is looked up once and gathered back into place (distinct.py): the
+        same values and gradients, with fewer and smaller sparse updates of the tables.
         """
-        rows = tf.convert_to_tensor(rows)
-        distinct, position = tf.unique(tf.reshape(rows, [-1]))
-        codes, numeric = self._lookup.video_features(distinct)
-        encoded = tf.concat(
-            [self._id_embedding(distinct), self._categorical(codes), numeric], axis=-1
-        )
-        shape = tf.concat([tf.shape(rows), tf.shape(encoded)[-1:]], axis=0)
-        return tf.reshape(tf.gather(encoded, position), shape)
+        return distinct.map_distinct(self._encode_distinct_rows, rows)
+
+    def _encode_distinct_rows(self, rows: tf.Tensor) -> tf.Tensor:
+        codes, numeric = self._lookup.video_features(rows)
+        return tf.concat([self._id_embedding(rows), self._categorical(codes), numeric], axis=-1)
 
     def call(self, video_ids: tf.Tensor) -> tf.Tensor:
         return self.encode_rows(self._lookup.video_rows(video_ids))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import tensorflow as tf
 
 from tscac_tf.features.feature_tables import FeatureTables
+from tscac_tf.networks import distinct
 from tscac_tf.retrieval.config import TowerConfig
 from tscac_tf.retrieval.entity_features import EntityFeatures
 
@@ -53,10 +54,20 @@ class CandidateTower(tf.keras.Model):
         return {"name": self.name}
 
     def direction(self, video_ids: tf.Tensor) -> tf.Tensor:
-        """The unit-norm part, float32 [..., d] (what the query tower pools over history)."""
-        return tf.math.l2_normalize(self.mlp(self.features(video_ids)), axis=-1)
+        """The unit-norm part, float32 [..., d] (what the query tower pools over history).
+
+        Computed once per distinct video (a session's videos recur in the histories of all
+        its later steps; tscac_tf/networks/distinct.py).
+        """
+        return distinct.map_distinct(self._direction, video_ids)
 
     def call(self, video_ids: tf.Tensor) -> tf.Tensor:
+        return distinct.map_distinct(self._embed, video_ids)
+
+    def _direction(self, video_ids: tf.Tensor) -> tf.Tensor:
+        return tf.math.l2_normalize(self.mlp(self.features(video_ids)), axis=-1)
+
+    def _embed(self, video_ids: tf.Tensor) -> tf.Tensor:
         features = self.features(video_ids)
         direction = tf.math.l2_normalize(self.mlp(features), axis=-1)
         return tf.concat([direction, self.prior(features)], axis=-1)

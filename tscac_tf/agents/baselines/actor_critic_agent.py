@@ -122,11 +122,13 @@ class ActorCriticBaselineAgent(CandidateAgent):
         """α_c of every channel's actor loss (default: 1 each)."""
         return {c: 1.0 for c in self._channels}
 
-    def _actor_step(self, tape, actor_losses, regularization) -> tuple[tf.Tensor, dict]:
+    def _actor_step(self, tape, actor_losses, regularization, logits) -> tuple[tf.Tensor, dict]:
         """Applies the actor update; returns (the combined loss, extra summaries).
 
-        `regularization` is the behaviour-cloning and entropy terms, added once.
+        `regularization` is the behaviour-cloning and entropy terms, added once; `logits`
+        [B, K] is the actor's output every loss depends on θ through (Pareto's MGDA-UB).
         """
+        del logits
         alpha = self._actor_weights()
         with tape:  # resumes recording: the combination must be on the tape
             total = tf.add_n([alpha[c] * actor_losses[c] for c in self._channels]) + regularization
@@ -178,7 +180,9 @@ class ActorCriticBaselineAgent(CandidateAgent):
         critic_norm = gradient_step(
             tape, total_critic, self._critic.trainable_variables, self._critic_optimizer
         )
-        total_actor, actor_extra = self._actor_step(tape, actor_loss, regularization)
+        total_actor, actor_extra = self._actor_step(
+            tape, actor_loss, regularization, outputs["logits"]
+        )
         del tape
         self._update_target()
         extra = self._after_step(experience, tf.stop_gradient(log_pi), log_beta)

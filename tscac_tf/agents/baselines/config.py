@@ -102,6 +102,9 @@ class LagrangianConfig:
             )
 
 
+GRADIENT_SPACES = ("logits", "parameters")
+
+
 @dataclasses.dataclass(frozen=True)
 class ParetoConfig:
     """Pareto's min-norm weights (MGDA).
@@ -112,11 +115,16 @@ class ParetoConfig:
       normalize_advantages: divide each response's advantage by its batch standard
         deviation first (watch time is in seconds, interactions are 0/1; without it the
         min-norm point is decided by the units).
+      gradient_space: where the per-response gradients g_j of the min-norm problem are
+        taken: "logits" (MGDA-UB, Sener & Koltun 2018 §3.3: gradients of the actor's
+        candidate logits, one backward pass through the actor per step) or "parameters"
+        (MGDA proper: one backward pass per response). pareto_agent.py says more.
     """
 
     solver_iterations: int = 25
     floor: float = 0.0
     normalize_advantages: bool = True
+    gradient_space: str = "logits"
 
     def __post_init__(self) -> None:
         if not isinstance(self.solver_iterations, int) or self.solver_iterations < 1:
@@ -125,6 +133,11 @@ class ParetoConfig:
             )
         if not 0.0 <= self.floor < 1.0:
             raise ValueError(f"ParetoConfig.floor must be in [0, 1/m], got {self.floor}")
+        if self.gradient_space not in GRADIENT_SPACES:
+            raise ValueError(
+                f"ParetoConfig.gradient_space must be one of {GRADIENT_SPACES}, "
+                f"got {self.gradient_space!r}"
+            )
 
 
 @dataclasses.dataclass(frozen=True)

@@ -9,6 +9,12 @@ convex hull of their gradients, a common descent direction of all of them:
     α = argmin_{α ∈ Δ_m} ‖Σ_j α_j ∇_θ L_j‖²   (Frank-Wolfe, losses.min_norm_weights)
     θ ← θ − Adam(Σ_j α_j ∇_θ L_j − β ∇_θ H)
 
+The gradients g_j are those of the actor's parameters θ (`gradient_space="parameters"`,
+MGDA proper: m backward passes through the actor per step) or, by default, those of its
+candidate logits z = f_θ(s) (`"logits"`, Sener & Koltun's MGDA-UB: every L_j depends on θ only
+through z, so ‖Σ α_j ∇_θ L_j‖ ≤ ‖∂z/∂θ‖ ‖Σ α_j ∇_z L_j‖ and α minimises that upper bound;
+m cheap gradients of [B, K] logits, then one backward pass through the actor).
+
 With `normalize_advantages` each Â_j is divided by its batch standard deviation first, so
 that seconds of watch time and 0/1 interactions enter the min-norm problem on one scale.
 Under a multi-replica strategy α is solved per replica from its own gradients.
@@ -65,16 +71,17 @@ class ParetoAgent(ActorCriticBaselineAgent):
         # The min-norm step combines the channels convexly: each on its own unit scale.
         return {c: tscac_losses.standardize_advantages({c: a})[c] for c, a in advantages.items()}
 
-    def _actor_step(self, tape, actor_losses, regularization):
+    def _actor_step(self, tape, actor_losses, regularization, logits):
         pareto = self._config.pareto
         variables = self._actor.trainable_variables
+        sources = [logits] if pareto.gradient_space == "logits" else variables
         gradients = []
         for c in self._channels:
-            grads = tape.gradient(actor_losses[c], variables)
+            grads = tape.gradient(actor_losses[c], sources)
             gradients.append(
                 [
                     tf.zeros_like(v) if g is None else tf.convert_to_tensor(g)
-                    for g, v in zip(grads, variables, strict=True)
+                    for g, v in zip(grads, sources, strict=True)
                 ]
             )
         alpha = losses.min_norm_weights(

@@ -27,6 +27,7 @@ def test_presets_share_tscac_sizes_and_train_as_long_as_stage_two(name):
         (lambda: config.ActorCriticConfig(ratio_clip=0), "ratio_clip must be > 0"),
         (lambda: config.LagrangianConfig(learning_rate=0), "learning_rate must be > 0"),
         (lambda: config.ParetoConfig(floor=-0.1), "floor must be in"),
+        (lambda: config.ParetoConfig(gradient_space="theta"), "gradient_space must be one of"),
         (lambda: ResponseModelConfig(interaction_weights=()), "interaction_weights"),
         (lambda: ResponseModelConfig(deep_hidden=(0,)), "deep_hidden"),
         (lambda: config.preset("huge"), "unknown preset 'huge'"),

@@ -4,6 +4,8 @@ import tscac_tf  # noqa: F401  (first: pins Keras 2 before TensorFlow loads)
 
 # isort: split
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -11,10 +13,13 @@ from tscac_tf.agents.baselines import training
 from tscac_tf.testing.agent_steps import train_steps
 
 
+@pytest.mark.parametrize("gradient_space", ["logits", "parameters"])
 def test_pareto_weights_are_on_the_simplex_and_the_actor_learns(
-    lookup, weakly_anchored, behavior, unbiased_dataset, match_mass
+    gradient_space, lookup, weakly_anchored, behavior, unbiased_dataset, match_mass
 ):
-    agent = training.build_baseline("pareto", lookup, behavior, weakly_anchored)
+    pareto = dataclasses.replace(weakly_anchored.pareto, gradient_space=gradient_space)
+    config = dataclasses.replace(weakly_anchored, pareto=pareto)
+    agent = training.build_baseline("pareto", lookup, behavior, config)
     names = [r.name for r in weakly_anchored.tscac.responses]
     assert list(agent.channels) == names
     before = match_mass(agent.actor_network)
