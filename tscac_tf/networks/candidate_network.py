@@ -31,4 +31,4 @@ class CandidateNetwork(tf.keras.layers.Layer):
         return distinct.map_distinct(self._embed, candidate_video_ids)
 
     def _embed(self, video_ids: tf.Tensor) -> tf.Tensor:
-        return self._output(self._mlp(self._video_encoder(video_ids)))
+        return self._output(self._mlp(self._video_encoder.encode_distinct(video_ids)))

@@ -44,6 +44,10 @@ class VideoEncoder(tf.keras.layers.Layer):
         """
         return distinct.map_distinct(self._encode_distinct_rows, rows)
 
+    def encode_distinct(self, video_ids: tf.Tensor) -> tf.Tensor:
+        """Like calling the encoder, for ids [N] the caller has already made distinct."""
+        return self._encode_distinct_rows(self._lookup.video_rows(video_ids))
+
     def _encode_distinct_rows(self, rows: tf.Tensor) -> tf.Tensor:
         codes, numeric = self._lookup.video_features(rows)
         return tf.concat([self._id_embedding(rows), self._categorical(codes), numeric], axis=-1)
