@@ -2,19 +2,26 @@
 
     tscac baselines --data DATA --out OUT [--tscac-dir TSCAC_OUT] [--preset small|default|pure]
                     [--only bc,watch_time_ac,...] [--steps N] [--behavior-steps N]
-                    [--batch-size B] [--seed S]
+                    [--batch-size B] [--seed S] [--workers N] [--threads T]
 
 DATA is the output of the retrieval candidates step. With --tscac-dir (a `tscac train`
 output) its behaviour model is reused as π_β and as the BC baseline; otherwise π_β is
 trained into OUT/bc. Each baseline goes to OUT/<name>/ (checkpoints, summaries,
 export/rank); the path of OUT/baselines_summary.json is printed on stdout.
 Baselines: bc, watch_time_ac, interaction_ac, rcpo, rcpo_mc, pareto, wide_deep, deepfm.
+
+With --workers N > 1, π_β is restored (or trained) first, then the other baselines train
+in N child processes at once (agents/baselines/workers.py); --threads sets TensorFlow's
+threads per process (default: TensorFlow's own choice, every core). `tscac run` uses as
+many workers as cores, one thread each.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
+import os
 import sys
 
 from tscac_tf.cli._logging import log_progress_to_stderr
@@ -33,6 +40,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--behavior-steps", type=int, help="Train steps of π_β (when trained).")
     parser.add_argument("--batch-size", type=int, help="Transitions per step.")
     parser.add_argument("--seed", type=int, help="Seed of shuffling and initialisation.")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="Child processes training baselines at once."
+    )
+    parser.add_argument(
+        "--threads", type=int, help="TensorFlow intra- and inter-op threads of this process."
+    )
+    parser.add_argument(
+        "--summary-file",
+        help="Summary file name in OUT (default baselines_summary.json; --workers sets it).",
+    )
 
 
 def build_config(args: argparse.Namespace):
@@ -57,18 +74,64 @@ def build_config(args: argparse.Namespace):
     return config
 
 
+def _shared_flags(args: argparse.Namespace) -> list[str]:
+    """The flags a worker shares with this process (all but --only, --workers, --threads)."""
+    argv = ["--data", args.data, "--out", args.out, "--preset", args.preset]
+    for flag, value in (
+        ("--tscac-dir", args.tscac_dir),
+        ("--steps", args.steps),
+        ("--behavior-steps", args.behavior_steps),
+        ("--batch-size", args.batch_size),
+        ("--seed", args.seed),
+    ):
+        if value is not None:
+            argv += [flag, str(value)]
+    return argv
+
+
+def _train_in_workers(args, config, names) -> None:
+    from tscac_tf.agents.baselines import training, workers
+
+    parts = []
+    if training.BC in names or training.behavior_checkpoint(args.tscac_dir) is None:
+        # π_β first, here: the workers then restore it rather than each training it.
+        parts.append(training.train_baselines(args.data, args.tscac_dir, args.out, config, [training.BC],
+                                              summary_file=workers.worker_summary_file(-1)))  # fmt: skip
+        os.remove(os.path.join(args.out, workers.worker_summary_file(-1)))
+    others = [n for n in names if n != training.BC]
+    if others:
+        groups = workers.plan(others, args.workers)
+        parts += workers.run_workers(_shared_flags(args), groups, args.out, args.threads)
+    summary = workers.merge_summaries(parts, names)
+    with open(os.path.join(args.out, training.SUMMARY_FILE), "w") as f:
+        json.dump(summary, f, indent=1, sort_keys=True, default=str)
+
+
 def run(args: argparse.Namespace) -> int:
     log_progress_to_stderr()
+    import tensorflow as tf
+
     from tscac_tf.agents.baselines import training
 
     names = [n.strip() for n in args.only.split(",") if n.strip()] if args.only else None
     try:
         config = build_config(args)
-        if names is not None:
-            names = training.check_names(names)
+        names = training.check_names(names if names is not None else training.BASELINE_NAMES)
+        for flag, value in (("--workers", args.workers), ("--threads", args.threads)):
+            if value is not None and value < 1:
+                raise ValueError(f"{flag} must be >= 1, got {value}")
     except (KeyError, ValueError) as e:
         print(f"tscac baselines: {e}", file=sys.stderr)
         return 2
-    training.train_baselines(args.data, args.tscac_dir, args.out, config, names)
-    print(f"{args.out.rstrip('/')}/{training.SUMMARY_FILE}")
+    if args.threads is not None:  # before TensorFlow runs its first op
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+    if args.workers > 1:
+        _train_in_workers(args, config, names)
+        summary_file = training.SUMMARY_FILE
+    else:
+        summary_file = args.summary_file or training.SUMMARY_FILE
+        training.train_baselines(args.data, args.tscac_dir, args.out, config, names,
+                                 summary_file=summary_file)  # fmt: skip
+    print(os.path.join(args.out, summary_file))
     return 0

@@ -363,6 +363,27 @@ def test_shuffle_is_seeded_and_repeat_and_drop_remainder_work(examples):
     assert [len(b["position"]) for b in once] == [3, 3]
 
 
+def test_a_cached_reader_gives_every_epoch_the_same_transitions_reshuffled(examples):
+    expected = _by_step(examples, ss.TRAIN_SPLIT)
+    n = len(expected)
+    cached = reader.transitions_dataset(
+        examples, ss.TRAIN_SPLIT, n, H, repeat=True, drop_remainder=True, cache_in_memory=True
+    )
+    orders = []
+    for batch in cached.take(4):  # a batch of n after repeat: exactly one epoch each
+        batch = _numpy(batch)
+        keys = list(zip(batch["observation"]["user_id"].tolist(), batch["logged_video_id"].tolist()))
+        assert sorted(keys) == sorted(expected)
+        for i, key in enumerate(keys):
+            tf.nest.map_structure(
+                np.testing.assert_array_equal,
+                tf.nest.map_structure(lambda a, i=i: a[i], batch),
+                expected[key],
+            )
+        orders.append(keys)
+    assert len({tuple(o) for o in orders}) > 1, "the cached epochs were not reshuffled"
+
+
 def test_bad_arguments_and_missing_files_are_named(examples, tmp_path):
     with pytest.raises(ValueError, match="batch_size must be >= 1, got 0"):
         reader.transitions_dataset(examples, ss.TRAIN_SPLIT, 0)

@@ -66,6 +66,14 @@ def check_names(names: Sequence[str]) -> tuple[str, ...]:
     return tuple(n for n in BASELINE_NAMES if n in names)
 
 
+def baseline_seed(seed: int, name: str) -> int:
+    """The initialisation seed of baseline `name`, from the run's seed and the name alone:
+    a baseline starts from the same weights whether it runs alone (`--only`), after others
+    in one process, or in a worker (`--workers`). (The order of its batches still depends
+    on how many iterators of the shared dataset were made before it.)"""
+    return seed + 1_000 * (1 + BASELINE_NAMES.index(name))
+
+
 def logged_rates(dataset: tf.data.Dataset, names: Sequence[str], max_batches: int) -> dict:
     """Mean per-step reward of each response over the first batches: the behaviour's rates."""
     sums, count = {n: 0.0 for n in names}, 0
@@ -129,17 +137,20 @@ def build_baseline(
     raise ValueError(f"unknown actor-critic baseline {name!r}; known: {list(ACTOR_CRITIC_NAMES)}")
 
 
+def behavior_checkpoint(tscac_out_dir: str | None) -> str | None:
+    """The latest checkpoint of a `tscac train` output's behaviour model, if any."""
+    if not tscac_out_dir:
+        return None
+    return tf.train.latest_checkpoint(os.path.join(tscac_out_dir, "behavior", CHECKPOINT_SUBDIR))
+
+
 def _behavior(lookup, config, dataset, tscac_out_dir, out_dir, strategy) -> tuple:
     """π_β restored from TSCAC_OUT/behavior when it has a checkpoint, else trained here."""
     agent = BehaviorCloningAgent(
         ActorNetwork.from_config(lookup, config.tscac.network, "behavior_actor"),
         config.tscac.behavior,
     )
-    source = None
-    if tscac_out_dir:
-        source = tf.train.latest_checkpoint(
-            os.path.join(tscac_out_dir, "behavior", CHECKPOINT_SUBDIR)
-        )
+    source = behavior_checkpoint(tscac_out_dir)
     if source:
         checkpoint = tf.train.Checkpoint(agent=agent, step=agent.train_step_counter)
         try:
@@ -172,6 +183,7 @@ def train_baselines(
     names: Sequence[str] | None = None,
     strategy: tf.distribute.Strategy | None = None,
     dataset_fn: Callable[[BaselinesConfig], tf.data.Dataset] | None = None,
+    summary_file: str = SUMMARY_FILE,
 ) -> dict:
     """Trains and exports the requested baselines (default: all of BASELINE_NAMES).
 
@@ -187,9 +199,11 @@ def train_baselines(
       names: the baselines to train.
       strategy: a tf.distribute strategy (default: the default strategy).
       dataset_fn: builds the training dataset from the config (default: the reader).
+      summary_file: the summary's file name in OUT (a worker of `tscac baselines
+        --workers` writes its own, which the parent merges).
 
     Returns:
-      The summary written to OUT/baselines_summary.json.
+      The summary written to OUT/<summary_file>.
     """
     names = check_names(names or BASELINE_NAMES)
     tables = FeatureTables.load(data_dir)
@@ -216,6 +230,8 @@ def train_baselines(
             dataset, config.tscac.auxiliary_names, config.lagrangian.level_batches
         )
     for name in names:
+        if name != BC:
+            tf.keras.utils.set_random_seed(baseline_seed(config.tscac.seed, name))
         if name in RESPONSE_MODEL_NAMES:
             baselines[name] = train_response_model(
                 name, lookup, behavior, config, dataset, out_dir, strategy
@@ -236,6 +252,6 @@ def train_baselines(
         baselines[name] = info
     summary = {"baselines": baselines, "config": dataclasses.asdict(config)}
     os.makedirs(out_dir, exist_ok=True)
-    with open(os.path.join(out_dir, SUMMARY_FILE), "w") as f:
+    with open(os.path.join(out_dir, summary_file), "w") as f:
         json.dump(summary, f, indent=1, sort_keys=True, default=str)
     return summary

@@ -79,6 +79,7 @@ def reader_dataset(data_dir: str, config: TscacConfig) -> tf.data.Dataset:
         seed=config.seed,
         drop_remainder=True,
         retrieved_steps_only=config.retrieved_steps_only,
+        cache_in_memory=config.cache_training_data,
     )
 
 
