@@ -372,7 +372,8 @@ def test_a_cached_reader_gives_every_epoch_the_same_transitions_reshuffled(examp
     orders = []
     for batch in cached.take(4):  # a batch of n after repeat: exactly one epoch each
         batch = _numpy(batch)
-        keys = list(zip(batch["observation"]["user_id"].tolist(), batch["logged_video_id"].tolist()))
+        users, videos = batch["observation"]["user_id"], batch["logged_video_id"]
+        keys = list(zip(users.tolist(), videos.tolist(), strict=True))
         assert sorted(keys) == sorted(expected)
         for i, key in enumerate(keys):
             tf.nest.map_structure(
