@@ -16,7 +16,7 @@ import os
 import sys
 
 COMMAND = "run"
-HELP = "The main job: generate/preprocess -> retrieval -> candidates -> TSCAC -> baselines -> evaluate -> export -> push."
+HELP = "The main job: generate/preprocess -> retrieval -> candidates -> π_β -> TSCAC | baselines -> evaluate -> export -> push."
 PASSES_UNKNOWN_ARGS = True
 
 
@@ -38,6 +38,14 @@ def add_arguments(parser) -> None:
     )
     parser.add_argument(
         "--no-baselines", action="store_true", help="Skip the baselines (faster, smaller report)."
+    )
+    parser.add_argument(
+        "--parallel",
+        type=int,
+        default=2,
+        metavar="N",
+        help="Components run at once when their inputs are ready (default 2: TSCAC's stages "
+        "and the baselines train side by side; 1: one by one).",
     )
 
 
@@ -71,14 +79,21 @@ def _summary(results, workdir: str) -> str:
 def run(args) -> int:
     from tscac_tf.pipeline import runner, tscac_pipeline
 
-    config = tscac_pipeline.RunConfig(
-        preset=args.preset,
-        data_dir=args.data_dir,
-        seed=args.seed,
-        beam_args=tuple(getattr(args, "unknown_args", []) or []),
-        with_baselines=not args.no_baselines,
+    try:
+        config = tscac_pipeline.RunConfig(
+            preset=args.preset,
+            data_dir=args.data_dir,
+            seed=args.seed,
+            beam_args=tuple(getattr(args, "unknown_args", []) or []),
+            with_baselines=not args.no_baselines,
+            max_parallel=args.parallel,
+        )
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"tscac run: {exc}", file=sys.stderr)
+        return 2
+    pipeline = runner.PipelineRunner(
+        args.workdir, force=args.force, max_parallel=config.max_parallel
     )
-    pipeline = runner.PipelineRunner(args.workdir, force=args.force)
     try:
         results = pipeline.run(tscac_pipeline.components(config, args.workdir))
     except runner.PipelineError as exc:

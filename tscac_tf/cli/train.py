@@ -3,13 +3,18 @@
     tscac train --data DATA --out OUT [--preset small|default|pure] [--steps N]
                 [--behavior-steps N] [--stage-one-steps N] [--stage-two-steps N]
                 [--batch-size B] [--shared-lambda L] [--propensity model|logged]
-                [--seed S] [--strategy default|mirrored]
+                [--seed S] [--strategy default|mirrored] [--behavior-only] [--threads T]
 
 DATA is the output of the retrieval candidates step (sessions with K candidates per step
 and the feature tables). OUT receives behavior/, stage_one/ and stage_two/ (checkpoints
 and TensorBoard summaries), export/rank/ (SavedModel) and train_summary.json. Started
 again on the same OUT, a killed run resumes from its last checkpoints. Progress and ETA
 go to stderr; the summary JSON's path is printed on stdout.
+
+--behavior-only trains π_β alone (OUT/behavior, OUT/export/behavior). A later full run
+on an OUT that holds a finished behavior/ resumes past it: `tscac run` trains π_β once,
+then trains the two TSCAC stages and the baselines from it at the same time.
+--threads sets TensorFlow's intra- and inter-op threads (default: every core).
 """
 
 from __future__ import annotations
@@ -43,6 +48,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="default",
         help="tf.distribute strategy: the default one, or MirroredStrategy on all devices.",
     )
+    parser.add_argument("--behavior-only", action="store_true", help="Train and export π_β only.")
+    parser.add_argument(
+        "--threads", type=int, help="TensorFlow intra- and inter-op threads of this process."
+    )
 
 
 def build_config(args: argparse.Namespace):
@@ -74,6 +83,8 @@ def run(args: argparse.Namespace) -> int:
     log_progress_to_stderr()
     try:
         config = build_config(args)
+        if args.threads is not None and args.threads < 1:
+            raise ValueError(f"--threads must be >= 1, got {args.threads}")
     except (KeyError, ValueError) as e:
         print(f"tscac train: {e}", file=sys.stderr)
         return 2
@@ -81,7 +92,10 @@ def run(args: argparse.Namespace) -> int:
 
     from tscac_tf.agents.tscac.tscac_training import SUMMARY_FILE, train_tscac
 
+    if args.threads is not None:  # before TensorFlow runs its first op
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
     strategy = tf.distribute.MirroredStrategy() if args.strategy == "mirrored" else None
-    train_tscac(args.data, args.out, config, strategy=strategy)
+    train_tscac(args.data, args.out, config, strategy=strategy, behavior_only=args.behavior_only)
     print(f"{args.out.rstrip('/')}/{SUMMARY_FILE}")
     return 0

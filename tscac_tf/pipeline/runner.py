@@ -13,10 +13,15 @@ directory's file names, sizes and modification times). Unchanged inputs therefor
 the same run id, and the runner reuses the output instead of recomputing it; a run that
 failed part-way resumes at the failed component, because every earlier one is complete
 on disk.
+
+With `max_parallel` > 1, a component starts as soon as all its upstream components are
+done, up to that many at once (as an orchestrator runs a DAG); when one fails, no new
+one starts, the running ones finish, and the first failure is raised.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import hashlib
 import json
@@ -90,39 +95,104 @@ class PipelineRunner:
       workdir: root of all component outputs.
       force: component names to rerun even when a cached output exists.
       log: where progress lines go (stderr by default).
+      max_parallel: components run at once, each as soon as its upstream ones are done.
     """
 
-    def __init__(self, workdir: str, force: Sequence[str] = (), log: TextIO | None = None):
+    def __init__(
+        self,
+        workdir: str,
+        force: Sequence[str] = (),
+        log: TextIO | None = None,
+        max_parallel: int = 1,
+    ):
+        if max_parallel < 1:
+            raise ValueError(f"max_parallel must be >= 1, got {max_parallel}")
         self.workdir = os.path.abspath(workdir)
         self.force = set(force)
         self.log = log or sys.stderr
+        self.max_parallel = max_parallel
 
     def run(self, components: Sequence[Component]) -> dict[str, ComponentResult]:
         names = [c.name for c in components]
         if len(set(names)) != len(names):
             raise ValueError(f"component names must be unique, got {names}")
         fingerprints: dict[str, str] = {}
-        results: dict[str, ComponentResult] = {}
-        started = time.monotonic()
-        for i, component in enumerate(components):
-            missing = [up for up in component.upstream.values() if up not in results]
+        for component in components:
+            missing = [up for up in component.upstream.values() if up not in fingerprints]
             if missing:
                 raise ValueError(
                     f"component {component.name!r} reads {missing}, which do not run before it"
                 )
             fingerprints[component.name] = _fingerprint(component, fingerprints)
-            eta = sum(self._expected_seconds(c) for c in components[i:])
-            self._say(
-                f"[{i + 1}/{len(components)}] {component.name}: starting (ETA for the rest {_duration(eta)})"
-            )
-            result = self._run_one(component, fingerprints[component.name], results)
-            results[component.name] = result
-            how = (
-                "reused cached output" if result.cached else f"done in {_duration(result.seconds)}"
-            )
-            self._say(f"[{i + 1}/{len(components)}] {component.name}: {how} -> {result.output_dir}")
+        index = {name: i + 1 for i, name in enumerate(names)}
+        results: dict[str, ComponentResult] = {}
+        pending = list(components)
+        running: dict[concurrent.futures.Future, Component] = {}
+        since: dict[str, float] = {}  # when each component started
+        failure: BaseException | None = None
+        started = time.monotonic()
+        with concurrent.futures.ThreadPoolExecutor(self.max_parallel) as pool:
+            while pending or running:
+                ready = [c for c in pending if all(u in results for u in c.upstream.values())]
+                for component in ready[: self.max_parallel - len(running)] if not failure else []:
+                    pending.remove(component)
+                    left = sorted(
+                        [*running.values(), *pending, component], key=lambda c: index[c.name]
+                    )
+                    now = time.monotonic()
+                    elapsed = {c.name: now - since[c.name] for c in running.values()}
+                    eta = self._eta(left, results, elapsed)
+                    self._say(f"[{index[component.name]}/{len(names)}] {component.name}: "
+                              f"starting (ETA for the rest {_duration(eta)})")  # fmt: skip
+                    future = pool.submit(
+                        self._run_one, component, fingerprints[component.name], dict(results)
+                    )
+                    running[future] = component
+                    since[component.name] = time.monotonic()
+                if not running:
+                    break  # a failure stopped the rest
+                done, _ = concurrent.futures.wait(
+                    running, return_when=concurrent.futures.FIRST_COMPLETED
+                )
+                for future in done:
+                    component = running.pop(future)
+                    if future.exception() is not None:
+                        failure = failure or future.exception()
+                        continue
+                    result = results[component.name] = future.result()
+                    how = (
+                        "reused cached output"
+                        if result.cached
+                        else f"done in {_duration(result.seconds)}"
+                    )
+                    self._say(f"[{index[component.name]}/{len(names)}] {component.name}: {how} -> "
+                              f"{result.output_dir}")  # fmt: skip
+        if failure is not None:
+            raise failure
         self._say(f"pipeline finished in {_duration(time.monotonic() - started)}")
         return results
+
+    def _eta(
+        self,
+        remaining: Sequence[Component],
+        results: Mapping[str, ComponentResult],
+        elapsed: Mapping[str, float] | None = None,
+    ) -> float:
+        """Seconds until the last of `remaining` ends: their sum when run one at a time,
+        else the longest chain of expected durations through them (the critical path).
+        `elapsed`: seconds the running ones have already run."""
+        elapsed = elapsed or {}
+        expected = {
+            c.name: max(0.0, self._expected_seconds(c) - elapsed.get(c.name, 0.0))
+            for c in remaining
+        }
+        if self.max_parallel == 1:
+            return sum(expected.values())
+        finish: dict[str, float] = {}
+        for component in remaining:  # in pipeline order: upstream first
+            before = [finish.get(u, 0.0) for u in component.upstream.values() if u not in results]
+            finish[component.name] = expected[component.name] + max(before, default=0.0)
+        return max(finish.values(), default=0.0)
 
     def _run_one(
         self, component: Component, fp: str, results: Mapping[str, ComponentResult]

@@ -4,8 +4,10 @@
     preprocess   Beam ExampleGen: session TFRecords, vocabularies, statistics, dead letters
     retrieval    TFRS two-tower model, BruteForce index, recall/NDCG vs popularity
     candidates   Beam RunInference: top-K candidates attached to every logged step
-    train        behaviour model, TSCAC stage one, stage two, `rank` export
-    baselines    BC, actor-critic and constrained baselines, each with a `rank` export
+    behavior     the behaviour model π_β (BC) and its `rank` export
+    train        TSCAC stage one, stage two (from π_β), `rank` export
+    baselines    BC, actor-critic and constrained baselines (from π_β), each with a `rank`
+                 export; runs while `train` runs
     evaluate     ground truth (synthetic world) and NCIS, or NCIS alone (real logs); oracle
                  frontier; report; blessing
     export       the served model: `rank` + `recommend` in the TF Serving layout
@@ -13,11 +15,17 @@
 
 Every component runs its `tscac` subcommand in a child process (what an orchestrator
 would run as separate steps), reading its inputs' directories and writing only its own.
+With `RunConfig.max_parallel` > 1 the runner starts a component as soon as its inputs
+are done; `train` and `baselines` then share the cores, as single-threaded processes
+(on a CPU two of those do ~1.5x the work of one process using both cores; see
+agents/baselines/workers.py). Thread counts are not parameters: they change how fast the
+outputs come, not what they are, so they do not invalidate the cache.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 import shutil
@@ -30,12 +38,12 @@ from tscac_tf.pipeline.component import Component
 PRESETS = ("small", "default", "pure")
 # First-run ETA guesses per preset (seconds), replaced by measured times after one run.
 _ESTIMATES = {
-    "small": {"generate": 10, "preprocess": 40, "retrieval": 60, "candidates": 45, "train": 90,
-              "baselines": 150, "evaluate": 60, "export": 20, "push": 1},
-    "default": {"generate": 40, "preprocess": 90, "retrieval": 180, "candidates": 180, "train": 300,
-                "baselines": 420, "evaluate": 240, "export": 30, "push": 1},
-    "pure": {"generate": 220, "preprocess": 400, "retrieval": 600, "candidates": 800, "train": 900,
-             "baselines": 1200, "evaluate": 900, "export": 30, "push": 1},
+    "small": {"generate": 10, "preprocess": 40, "retrieval": 60, "candidates": 45, "behavior": 20,
+              "train": 90, "baselines": 150, "evaluate": 60, "export": 20, "push": 1},
+    "default": {"generate": 20, "preprocess": 40, "retrieval": 70, "candidates": 100, "behavior": 60,
+                "train": 450, "baselines": 550, "evaluate": 140, "export": 10, "push": 1},
+    "pure": {"generate": 220, "preprocess": 400, "retrieval": 600, "candidates": 800, "behavior": 200,
+             "train": 900, "baselines": 1200, "evaluate": 900, "export": 30, "push": 1},
 }  # fmt: skip
 
 
@@ -49,6 +57,7 @@ class RunConfig:
       seed: the world seed (with no data_dir).
       beam_args: extra Beam flags for the Beam components (e.g. a runner).
       with_baselines: train and evaluate the baselines (needed for the full report).
+      max_parallel: components run at once when their inputs are ready (1: one by one).
     """
 
     preset: str = "default"
@@ -56,8 +65,11 @@ class RunConfig:
     seed: int = 0
     beam_args: tuple[str, ...] = ()
     with_baselines: bool = True
+    max_parallel: int = 2
 
     def __post_init__(self):
+        if self.max_parallel < 1:
+            raise ValueError(f"max_parallel must be >= 1, got {self.max_parallel}")
         if self.preset not in PRESETS:
             raise ValueError(f"preset must be one of {PRESETS}, got {self.preset!r}")
         if self.data_dir is not None and not os.path.isdir(self.data_dir):
@@ -122,23 +134,43 @@ def _candidates(inputs, out, params):
     return {}
 
 
-def _train(inputs, out, params):
-    _cli(["train", "--data", inputs["candidates"], "--out", out, "--preset", params["preset"]], out)
+def _behavior(inputs, out, params):
+    argv = ["train", "--data", inputs["candidates"], "--out", out, "--preset", params["preset"]]
+    _cli([*argv, "--behavior-only"], out)
     return {}
 
 
-def _baselines(inputs, out, params):
-    from tscac_tf.agents.baselines.workers import RELATIVE_COST  # (no TensorFlow import)
+def _train(inputs, out, params, threads: int | None = None):
+    # π_β's checkpoints first: `tscac train` resumes past the finished behaviour stage.
+    shutil.copytree(os.path.join(inputs["behavior"], "behavior"), os.path.join(out, "behavior"))
+    argv = ["train", "--data", inputs["candidates"], "--out", out, "--preset", params["preset"]]
+    _cli([*argv, *(["--threads", str(threads)] if threads else [])], out)
+    return {}
 
-    # One single-threaded worker per core: on a CPU that trains ~1.5x faster than one
-    # process using every core (agents/baselines/workers.py). Not a parameter: it changes
-    # how fast the outputs come, not what they are, so it must not invalidate the cache.
-    cores = os.cpu_count() or 1
-    workers = min(cores, len(RELATIVE_COST))
-    data = ["--data", inputs["candidates"], "--tscac-dir", inputs["train"]]
-    parallel = ["--workers", str(workers), "--threads", str(max(1, cores // workers))]
+
+def _baselines(inputs, out, params, workers: int = 1, threads: int | None = None):
+    data = ["--data", inputs["candidates"], "--tscac-dir", inputs["behavior"]]
+    parallel = ["--workers", str(workers), *(["--threads", str(threads)] if threads else [])]
     _cli(["baselines", *data, "--out", out, "--preset", params["preset"], *parallel], out)
     return {}
+
+
+def _thread_plan(config: RunConfig) -> dict:
+    """How `train` and `baselines` share the cores (see the module docstring).
+
+    One process per core, one thread each: the baselines' workers, plus `train` when it
+    runs beside them. One by one (max_parallel 1), `train` keeps TensorFlow's default.
+    """
+    from tscac_tf.agents.baselines.workers import RELATIVE_COST  # (no TensorFlow import)
+
+    cores = os.cpu_count() or 1
+    workers = min(cores, len(RELATIVE_COST))
+    beside = config.max_parallel > 1 and config.with_baselines
+    return {
+        "train_threads": max(1, cores // (workers + 1)) if beside else None,
+        "baseline_workers": workers,
+        "baseline_threads": max(1, cores // workers),
+    }
 
 
 def policy_exports(train_dir: str, baselines_dir: str | None) -> dict[str, str]:
@@ -209,6 +241,7 @@ def _push(inputs, out, params):
 def components(config: RunConfig, workdir: str) -> list[Component]:
     """The main job's components in order (see the module docstring)."""
     est = _ESTIMATES[config.preset]
+    plan = _thread_plan(config)
     preset = {"preset": config.preset}
     out = []
     if config.data_dir is None:
@@ -229,11 +262,18 @@ def components(config: RunConfig, workdir: str) -> list[Component]:
         Component("retrieval", _retrieval, upstream={"examples": "preprocess"}, params=preset, estimated_seconds=est["retrieval"]),
         Component("candidates", _candidates, upstream={"examples": "preprocess", "retrieval": "retrieval"},
                   params=beam, estimated_seconds=est["candidates"]),
-        Component("train", _train, upstream={"candidates": "candidates"}, params=preset, estimated_seconds=est["train"]),
+        Component("behavior", _behavior, upstream={"candidates": "candidates"}, params=preset,
+                  estimated_seconds=est["behavior"]),
+        Component("train", functools.partial(_train, threads=plan["train_threads"]),
+                  upstream={"candidates": "candidates", "behavior": "behavior"}, params=preset,
+                  estimated_seconds=est["train"]),
     ]  # fmt: skip
     evaluate_inputs = {"train": "train", "candidates": "candidates"}
     if config.with_baselines:
-        out.append(Component("baselines", _baselines, upstream={"candidates": "candidates", "train": "train"},
+        baselines = functools.partial(
+            _baselines, workers=plan["baseline_workers"], threads=plan["baseline_threads"]
+        )
+        out.append(Component("baselines", baselines, upstream={"candidates": "candidates", "behavior": "behavior"},
                              params=preset, estimated_seconds=est["baselines"]))  # fmt: skip
         evaluate_inputs["baselines"] = "baselines"
     if config.data_dir is None:

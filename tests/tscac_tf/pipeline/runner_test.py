@@ -1,5 +1,6 @@
 """Tests for the pipeline runner: caching, invalidation, resume after failure, lineage."""
 
+import dataclasses
 import io
 import json
 import os
@@ -131,3 +132,80 @@ def test_wiring_errors_are_clear(tmp_path, raw):
         runner.run(
             [Component("gen", calls.writer("gen"), external_inputs={"raw": str(tmp_path / "nope")})]
         )
+
+
+def _diamond(execute):
+    """gen -> (left, right) -> join, with `execute(name)` as every component's work."""
+
+    def component(name, **upstream):
+        def run(inputs, output_dir, params):
+            execute(name)
+            return {}
+
+        return Component(name, run, upstream=upstream)
+
+    return [
+        component("gen"),
+        component("left", data="gen"),
+        component("right", data="gen"),
+        component("join", a="left", b="right"),
+    ]
+
+
+def test_independent_components_run_at_the_same_time(tmp_path):
+    import threading
+
+    # left and right each wait for the other to have started: only concurrency ends it.
+    started = {n: threading.Event() for n in ("left", "right")}
+    order = []
+
+    def execute(name):
+        order.append(name)
+        if name in started:
+            started[name].set()
+            other = started["right" if name == "left" else "left"]
+            assert other.wait(timeout=30), f"{name} ran alone"
+
+    log = io.StringIO()
+    runner = runner_lib.PipelineRunner(str(tmp_path / "work"), log=log, max_parallel=2)
+    results = runner.run(_diamond(execute))
+    assert order[0] == "gen" and order[-1] == "join" and sorted(order[1:3]) == ["left", "right"]
+    assert not any(r.cached for r in results.values())
+    assert "[4/4] join: done" in log.getvalue()
+
+
+def test_a_parallel_failure_lets_the_running_branch_finish_and_stops_the_rest(tmp_path):
+    import threading
+
+    right_done = threading.Event()
+
+    def execute(name):
+        if name == "left":
+            raise RuntimeError("left exploded")
+        if name == "right":
+            right_done.set()
+        if name == "join":
+            raise AssertionError("join must not start after a failure")
+
+    runner = runner_lib.PipelineRunner(str(tmp_path / "work"), log=io.StringIO(), max_parallel=2)
+    with pytest.raises(runner_lib.PipelineError, match="component 'left' failed"):
+        runner.run(_diamond(execute))
+    assert right_done.is_set()
+    # the finished branch is kept: a rerun only runs left and join
+    ran = []
+    runner.run(_diamond(ran.append))
+    assert sorted(ran) == ["join", "left"]
+
+
+def test_eta_is_the_critical_path_when_parallel(tmp_path):
+    components = _diamond(lambda name: None)
+    seconds = {"gen": 10, "left": 100, "right": 30, "join": 5}
+    components = [dataclasses.replace(c, estimated_seconds=seconds[c.name]) for c in components]
+    work = str(tmp_path / "work")
+    assert runner_lib.PipelineRunner(work)._eta(components, {}) == 145
+    assert runner_lib.PipelineRunner(work, max_parallel=2)._eta(components, {}) == 115
+
+
+def test_max_parallel_must_be_positive(tmp_path):
+    with pytest.raises(ValueError, match="max_parallel must be >= 1"):
+        runner_lib.PipelineRunner(str(tmp_path), max_parallel=0)

@@ -15,10 +15,14 @@ summary file of its own; the parent merges those into OUT/baselines_summary.json
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Mapping, Sequence
+
+logger = logging.getLogger(__name__)
 
 # Training time of each baseline relative to watch_time_ac on the default preset (train
 # steps, tracing and export; `tscac baselines` on two cores, RESULTS.md). Only the
@@ -86,9 +90,17 @@ def run_workers(
             argv += ["--threads", str(threads)]
         command = [sys.executable, "-m", "tscac_tf.cli", "baselines", *argv]
         processes.append(subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL))
+        logger.info("worker %d (pid %d): %s", i, processes[-1].pid, ", ".join(group))
+    statuses: list[int | None] = [None] * len(processes)
+    while None in statuses:
+        for i, process in enumerate(processes):
+            if statuses[i] is None and process.poll() is not None:
+                statuses[i] = process.returncode
+                _log_exit(i, process.returncode, os.path.join(out_dir, worker_summary_file(i)))
+        time.sleep(0.5)
     failed = [
         f"{','.join(group)} (exit status {status})"
-        for group, status in zip(groups, [p.wait() for p in processes], strict=True)
+        for group, status in zip(groups, statuses, strict=True)
         if status
     ]
     if failed:
@@ -100,6 +112,17 @@ def run_workers(
             summaries.append(json.load(f))
         os.remove(path)
     return summaries
+
+
+def _log_exit(index: int, status: int, summary_path: str) -> None:
+    """Logs a worker's exit, and how long after its summary (once seen to take 80 s)."""
+    if os.path.exists(summary_path):
+        lag = time.time() - os.path.getmtime(summary_path)
+        logger.info(
+            "worker %d: exit status %d, %.1f s after writing its summary", index, status, lag
+        )
+    else:
+        logger.info("worker %d: exit status %d, no summary written", index, status)
 
 
 def merge_summaries(summaries: Sequence[Mapping], names: Sequence[str]) -> dict:

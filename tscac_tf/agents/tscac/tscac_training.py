@@ -126,8 +126,13 @@ def train_tscac(
     config: TscacConfig,
     strategy: tf.distribute.Strategy | None = None,
     dataset_fn: Callable[[TscacConfig], tf.data.Dataset] | None = None,
+    behavior_only: bool = False,
 ) -> dict:
     """Trains π_β, stage one and stage two on DATA/train and exports OUT/export/rank.
+
+    Every stage resumes from OUT/<stage>/checkpoints; a stage whose checkpoint has reached
+    its step count is not trained again (so π_β can come from a behaviour-only run whose
+    OUT/behavior was copied here: what `tscac run` does).
 
     Args:
       data_dir: candidates-step output (sessions with K candidates + feature tables).
@@ -135,6 +140,8 @@ def train_tscac(
       config: the run's configuration; K is taken from the data when it differs.
       strategy: a tf.distribute strategy (default: the default strategy).
       dataset_fn: builds the training dataset from the config (default: the reader).
+      behavior_only: train π_β alone and export only OUT/export/behavior (the baselines
+        and the full run can then start from it at the same time).
 
     Returns:
       The summary written to OUT/train_summary.json.
@@ -153,34 +160,32 @@ def train_tscac(
         agents = build_agents(tables, config)
     dataset = dataset_fn(config)
     stages = {}
-    for name, agent, steps in (
+    plan = [
         ("behavior", agents.behavior, config.behavior.num_steps),
         ("stage_one", agents.stage_one, config.stage_one.num_steps),
         ("stage_two", agents.stage_two, config.stage_two.num_steps),
-    ):
+    ]
+    for name, agent, steps in plan[:1] if behavior_only else plan:
         trainer = Trainer(
             agent, dataset, os.path.join(out_dir, name), config.loop, strategy, name=name
         )
         losses = trainer.run(steps)
         stages[name] = {"steps": trainer.step, "final_losses": losses or None}
-    export_dir = os.path.join(out_dir, EXPORT_SUBDIR)
-    shutil.rmtree(export_dir, ignore_errors=True)
-    export_rank_model(RankModule(agents.stage_two.actor_network), export_dir)
     # π_β through the same `rank` signature: the BC reference of the evaluation.
     behavior_dir = os.path.join(out_dir, BEHAVIOR_EXPORT_SUBDIR)
     shutil.rmtree(behavior_dir, ignore_errors=True)
     export_rank_model(RankModule(agents.behavior.actor_network), behavior_dir)
-    # The same greedy policy for TF-Agents users (PolicySaver; policy_saver_export.py).
-    policy_dir = os.path.join(out_dir, POLICY_EXPORT_SUBDIR)
-    shutil.rmtree(policy_dir, ignore_errors=True)
-    export_policy(agents.stage_two.policy, policy_dir)
-    summary = {
-        "stages": stages,
-        "export": export_dir,
-        "behavior_export": behavior_dir,
-        "policy_export": policy_dir,
-        "config": dataclasses.asdict(config),
-    }
+    summary = {"stages": stages, "behavior_export": behavior_dir}
+    if not behavior_only:
+        export_dir = os.path.join(out_dir, EXPORT_SUBDIR)
+        shutil.rmtree(export_dir, ignore_errors=True)
+        export_rank_model(RankModule(agents.stage_two.actor_network), export_dir)
+        # The same greedy policy for TF-Agents users (PolicySaver; policy_saver_export.py).
+        policy_dir = os.path.join(out_dir, POLICY_EXPORT_SUBDIR)
+        shutil.rmtree(policy_dir, ignore_errors=True)
+        export_policy(agents.stage_two.policy, policy_dir)
+        summary.update(export=export_dir, policy_export=policy_dir)
+    summary["config"] = dataclasses.asdict(config)
     with open(os.path.join(out_dir, SUMMARY_FILE), "w") as f:
         json.dump(summary, f, indent=1, sort_keys=True, default=str)
     return summary
