@@ -41,5 +41,5 @@ setup(
     package_data={"tscac_tf": ["datasets/kuairand_pure/*"], "serving": ["configs/*"]},
     install_requires=INSTALL_REQUIRES,
     extras_require={"test": ["pytest>=8,<10", "ruff>=0.6,<1"]},
-    entry_points={"console_scripts": ["tscac=tscac_tf.cli:main"]},
+    entry_points={"console_scripts": ["tscac=tscac_tf.cli:program"]},
 )

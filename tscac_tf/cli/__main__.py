@@ -2,6 +2,6 @@
 
 import sys
 
-from tscac_tf.cli import main
+from tscac_tf.cli import program
 
-sys.exit(main())
+sys.exit(program())

@@ -27,6 +27,7 @@ import sys
 from tscac_tf.cli._logging import log_progress_to_stderr
 
 COMMAND = "baselines"
+SKIPS_TEARDOWN = True  # its outputs are all written and closed when `run` returns
 HELP = "Train and export the baselines (BC, ACs, RCPO, RCPO-MC, Pareto, Wide&Deep, DeepFM)."
 
 

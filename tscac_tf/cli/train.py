@@ -26,6 +26,7 @@ import sys
 from tscac_tf.cli._logging import log_progress_to_stderr
 
 COMMAND = "train"
+SKIPS_TEARDOWN = True  # its outputs are all written and closed when `run` returns
 HELP = "Train π_β, TSCAC stage one and stage two on candidate sessions; export `rank`."
 
 
