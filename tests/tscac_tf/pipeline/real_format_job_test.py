@@ -35,6 +35,7 @@ def test_main_job_on_real_format_logs(tmp_path):
         "preprocess",
         "retrieval",
         "candidates",
+        "behavior",
         "train",
         "evaluate",
         "export",
