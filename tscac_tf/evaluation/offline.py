@@ -14,8 +14,6 @@ logs, where no simulator exists.
 
 from __future__ import annotations
 
-import concurrent.futures
-import os
 from collections.abc import Mapping
 
 import numpy as np
@@ -88,18 +86,10 @@ def ncis_per_policy(
     behavior_lp: np.ndarray,
     cap: float = ncis.DEFAULT_CAP,
 ) -> dict[str, dict[str, float]]:
-    """{policy: {response: per-step NCIS value (raw units), "match_rate", "effective_sample_size"}}.
-
-    The policies score the logged steps in a thread per core: one model's small ops do not
-    keep every core busy, two models side by side do (1.4x on two cores).
-    """
-    workers = max(1, min(len(policies), os.cpu_count() or 1))
-    with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-        targets = pool.map(lambda p: greedy_log_prob(p, steps), policies.values())
-        targets = dict(zip(policies, targets, strict=True))
+    """{policy: {response: per-step NCIS value (raw units), "match_rate", "effective_sample_size"}}."""
     out = {}
-    for name in policies:
-        target = targets[name]
+    for name, policy in policies.items():
+        target = greedy_log_prob(policy, steps)
         if not np.isfinite(target).any():
             out[name] = {"match_rate": 0.0}
             continue

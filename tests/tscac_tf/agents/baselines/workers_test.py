@@ -61,7 +61,9 @@ def test_two_workers_train_after_the_parent_trains_behaviour_once(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip().splitlines()[-1] == os.path.join(out, training.SUMMARY_FILE)
     for i in (0, 1):
-        assert re.search(rf"worker {i}: exit status 0, [\d.]+ s after writing its summary", done.stderr)
+        assert re.search(
+            rf"worker {i}: exit status 0, [\d.]+ s after writing its summary", done.stderr
+        )
     # π_β trained once, by the parent, not by each worker
     assert len(re.findall(r"\bbc: step 2/2\b", done.stderr)) == 1, done.stderr[-3000:]
     with open(os.path.join(out, training.SUMMARY_FILE)) as f:
