@@ -31,6 +31,9 @@ class Component:
         file names, sizes and modification times.
       params: JSON-able parameters; any change invalidates the cached output.
       estimated_seconds: a first guess for the ETA before any run has been timed.
+      resumable: the executor picks up what a failed attempt left in its output directory
+        (training checkpoints), so the runner keeps that directory for the rerun instead of
+        starting the component from scratch.
     """
 
     name: str
@@ -39,6 +42,7 @@ class Component:
     external_inputs: Mapping[str, str] = dataclasses.field(default_factory=dict)
     params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     estimated_seconds: float = 60.0
+    resumable: bool = False
 
     def __post_init__(self) -> None:
         if not self.name or not self.name.replace("_", "").isalnum():

@@ -4,7 +4,8 @@ Layout under the workdir, per component:
 
   WORKDIR/<component>/<run>/            the output artifact (complete, never partial)
   WORKDIR/<component>/<run>/_metadata.json
-  WORKDIR/<component>/<run>.partial/    work in progress (renamed into place on success)
+  WORKDIR/<component>/<run>.partial/    work in progress (renamed into place on success;
+                                        kept after a failure for a `resumable` component)
   WORKDIR/<component>/<run>.failed.json the error of the last failed attempt
 
 `<run>` is the first 16 hex digits of the fingerprint: a hash of the component's
@@ -12,7 +13,9 @@ parameters and of its inputs (an upstream component's fingerprint, or an externa
 directory's file names, sizes and modification times). Unchanged inputs therefore give
 the same run id, and the runner reuses the output instead of recomputing it; a run that
 failed part-way resumes at the failed component, because every earlier one is complete
-on disk.
+on disk. A `resumable` component (the training steps) is rerun on top of what its failed
+attempt left in `<run>.partial`, so training continues from its last checkpoint; any other
+component starts again from an empty directory.
 
 With `max_parallel` > 1, a component starts as soon as all its upstream components are
 done, up to that many at once (as an orchestrator runs a DAG); when one fails, no new
@@ -209,8 +212,11 @@ class PipelineRunner:
                 component.name, run_id, output_dir, True, 0.0, meta.get("metrics", {})
             )
         partial = output_dir + ".partial"
-        shutil.rmtree(partial, ignore_errors=True)
-        os.makedirs(partial)
+        if component.resumable and os.path.isdir(partial):
+            self._say(f"  {component.name}: resuming from {partial}")
+        else:
+            shutil.rmtree(partial, ignore_errors=True)
+            os.makedirs(partial)
         inputs = {k: results[v].output_dir for k, v in component.upstream.items()}
         inputs.update(component.external_inputs)
         start = time.monotonic()

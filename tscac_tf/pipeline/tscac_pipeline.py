@@ -142,7 +142,12 @@ def _behavior(inputs, out, params):
 
 def _train(inputs, out, params, threads: int | None = None):
     # π_β's checkpoints first: `tscac train` resumes past the finished behaviour stage.
-    shutil.copytree(os.path.join(inputs["behavior"], "behavior"), os.path.join(out, "behavior"))
+    # (On a resumed attempt the copy is already there, with the same checkpoint.)
+    shutil.copytree(
+        os.path.join(inputs["behavior"], "behavior"),
+        os.path.join(out, "behavior"),
+        dirs_exist_ok=True,
+    )
     argv = ["train", "--data", inputs["candidates"], "--out", out, "--preset", params["preset"]]
     _cli([*argv, *(["--threads", str(threads)] if threads else [])], out)
     return {}
@@ -263,10 +268,10 @@ def components(config: RunConfig, workdir: str) -> list[Component]:
         Component("candidates", _candidates, upstream={"examples": "preprocess", "retrieval": "retrieval"},
                   params=beam, estimated_seconds=est["candidates"]),
         Component("behavior", _behavior, upstream={"candidates": "candidates"}, params=preset,
-                  estimated_seconds=est["behavior"]),
+                  estimated_seconds=est["behavior"], resumable=True),
         Component("train", functools.partial(_train, threads=plan["train_threads"]),
                   upstream={"candidates": "candidates", "behavior": "behavior"}, params=preset,
-                  estimated_seconds=est["train"]),
+                  estimated_seconds=est["train"], resumable=True),
     ]  # fmt: skip
     evaluate_inputs = {"train": "train", "candidates": "candidates"}
     if config.with_baselines:
@@ -274,7 +279,7 @@ def components(config: RunConfig, workdir: str) -> list[Component]:
             _baselines, workers=plan["baseline_workers"], threads=plan["baseline_threads"]
         )
         out.append(Component("baselines", baselines, upstream={"candidates": "candidates", "behavior": "behavior"},
-                             params=preset, estimated_seconds=est["baselines"]))  # fmt: skip
+                             params=preset, estimated_seconds=est["baselines"], resumable=True))  # fmt: skip
         evaluate_inputs["baselines"] = "baselines"
     if config.data_dir is None:
         evaluate_inputs["world"] = "generate"

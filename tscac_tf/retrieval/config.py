@@ -93,6 +93,9 @@ class RetrievalConfig:
       num_candidates: K, the candidates attached to every logged step (K <= N).
       eval_recall_ks: the k of recall@k in the evaluation (each <= N).
       eval_ndcg_k: the k of NDCG@k (<= N).
+      eval_exclude_seen: the evaluation drops from every method's ranking the videos the
+        query's user was already shown (evaluation.py); the unfiltered metrics are
+        reported beside them either way.
       seed: seeds the random baseline and the logged-video insertion position.
     """
 
@@ -102,6 +105,7 @@ class RetrievalConfig:
     num_candidates: int = ss.DEFAULT_NUM_CANDIDATES
     eval_recall_ks: tuple[int, ...] = (10, 50, 100)
     eval_ndcg_k: int = 50
+    eval_exclude_seen: bool = True
     seed: int = 0
 
     def __post_init__(self) -> None:

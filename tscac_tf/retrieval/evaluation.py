@@ -2,9 +2,18 @@
 
 Every positive step of the evaluation split (long view or click) is one query: the
 in-session history before it, with the logged video as the single relevant item. The
-baselines are the most frequent training positives (the same list for every query,
-excluding nothing) and a uniformly random ranking of the indexed videos, whose metrics are
-computed exactly in expectation rather than sampled.
+baselines are the most frequent training positives and a uniformly random ranking of the
+indexed videos, whose metrics are computed exactly in expectation rather than sampled.
+
+Already-seen filter (`RetrievalConfig.eval_exclude_seen`, on by default): a feed does not
+show a user a video again, so every method's ranking of a query drops the videos its user
+was already shown (every exposure of the training split, and the session's history) before
+the top k is cut, as a production retrieval stage would. The same filter applies to the
+model and both baselines; a target the user had already been shown is then a miss for
+every method (`share_of_targets_seen_before` reports how often). Exposures of earlier
+eval-split sessions are not filtered (queries carry no timestamps), which costs every
+method alike. The unfiltered metrics are always reported as well
+(`methods_without_seen_filter`).
 """
 
 from __future__ import annotations
@@ -58,15 +67,90 @@ def random_ranking_metrics(
     return out
 
 
+def _rows(ids, table: np.ndarray) -> np.ndarray:
+    """The index of each id in the sorted 1-D `table`, -1 where absent."""
+    ids = np.asarray(ids, np.int64)
+    if not len(table):
+        return np.full(ids.shape, -1, np.int64)
+    row = np.minimum(np.searchsorted(table, ids), len(table) - 1)
+    return np.where(table[row] == ids, row, -1)
+
+
+class SeenFilter:
+    """Which retrieved videos a query's user was already shown.
+
+    Args:
+      user_ids, video_ids: int64 [N] the exposures known before the queries (one pair each).
+    """
+
+    def __init__(self, user_ids: np.ndarray, video_ids: np.ndarray):
+        self._users = np.unique(np.asarray(user_ids, np.int64))
+        self._videos = np.unique(np.asarray(video_ids, np.int64))
+        self._keys = np.unique(self._key(user_ids, video_ids))
+        self._count = np.bincount(
+            self._keys // max(len(self._videos), 1), minlength=len(self._users)
+        )
+
+    def _key(self, user_ids, video_ids) -> np.ndarray:
+        """user row · |videos| + video row, -1 where either is unknown."""
+        user, video = _rows(user_ids, self._users), _rows(video_ids, self._videos)
+        return np.where((user >= 0) & (video >= 0), user * len(self._videos) + video, -1)
+
+    def seen_counts(self, user_ids: np.ndarray) -> np.ndarray:
+        """int64 [B]: how many distinct videos each user was shown before."""
+        row = _rows(user_ids, self._users)
+        return (
+            np.where(row >= 0, self._count[np.maximum(row, 0)], 0) if len(self._users) else row * 0
+        )
+
+    def shown_before(self, user_ids, videos) -> np.ndarray:
+        """bool [B, k]: videos[b, j] was among user_ids[b]'s earlier exposures."""
+        videos = np.asarray(videos, np.int64)
+        keys = self._key(np.broadcast_to(np.asarray(user_ids)[:, None], videos.shape), videos)
+        return (keys >= 0) & (_rows(keys, self._keys) >= 0)
+
+    def mask(self, user_ids, history_video_ids, ranked) -> np.ndarray:
+        """bool [B, k]: ranked[b, j] was shown to user_ids[b] before, or is in its history."""
+        ranked = np.asarray(ranked, np.int64)
+        history = np.asarray(history_video_ids, np.int64)
+        in_history = (ranked[:, :, None] == history[:, None, :]) & (history[:, None, :] >= 0)
+        return self.shown_before(user_ids, ranked) | in_history.any(axis=2)
+
+
+def filtered_ranks(ranked: np.ndarray, excluded: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """hit_ranks after dropping the excluded entries of each row (an excluded target misses)."""
+    keep = ~excluded
+    position = np.cumsum(keep, axis=1) - 1
+    hits = (ranked == np.asarray(targets)[:, None]) & keep
+    return np.where(hits.any(axis=1), position[np.arange(len(ranked)), hits.argmax(axis=1)], -1)
+
+
+# Random ranking over the V − e_q indexed videos a query has not excluded: recall@k =
+# mean_q s_q·min(k, V − e_q)/(V − e_q), with s_q = 1 when the target is indexed and not
+# excluded; NDCG@k likewise with the sum of 1/log2(r + 2) over r < min(k, V − e_q).
+def random_filtered_metrics(
+    target_ok: np.ndarray, excluded: np.ndarray, num_videos: int, recall_ks, ndcg_k: int
+) -> dict:
+    remaining = np.maximum(num_videos - np.asarray(excluded, np.int64), 1)
+    ok = np.asarray(target_ok, np.float64)
+    out = {
+        f"recall@{k}": float(np.mean(ok * np.minimum(k, remaining) / remaining)) if len(ok) else 0.0
+        for k in recall_ks
+    }
+    gains = np.concatenate([[0.0], np.cumsum(1.0 / np.log2(np.arange(ndcg_k) + 2.0))])
+    dcg = gains[np.minimum(ndcg_k, remaining)]
+    out[f"ndcg@{ndcg_k}"] = float(np.mean(ok * dcg / remaining)) if len(ok) else 0.0
+    return out
+
+
 def metrics_from_ranks(ranks: np.ndarray, config: RetrievalConfig) -> dict:
     out = {f"recall@{k}": recall_at_k(ranks, k) for k in config.eval_recall_ks}
     out[f"ndcg@{config.eval_ndcg_k}"] = ndcg_at_k(ranks, config.eval_ndcg_k)
     return out
 
 
-def model_ranks(index, queries: dict, k: int, batch_size: int = 2048) -> np.ndarray:
-    """hit_ranks of the logged videos in the index's top k, queried in batches."""
-    ranks = []
+def model_ranking(index, queries: dict, k: int, batch_size: int = 2048):
+    """Yields (slice, int64 [b, k] the index's top k) over the queries, in batches."""
     for start in range(0, len(queries["video_id"]), batch_size):
         part = slice(start, start + batch_size)
         out = index.top_k(
@@ -75,7 +159,15 @@ def model_ranks(index, queries: dict, k: int, batch_size: int = 2048) -> np.ndar
             queries["history_play_time_ms"][part],
             np.int32(k),
         )
-        ranks.append(hit_ranks(out["video_ids"].numpy(), queries["video_id"][part]))
+        yield part, out["video_ids"].numpy()
+
+
+def model_ranks(index, queries: dict, k: int, batch_size: int = 2048) -> np.ndarray:
+    """hit_ranks of the logged videos in the index's top k, queried in batches."""
+    ranks = [
+        hit_ranks(top, queries["video_id"][part])
+        for part, top in model_ranking(index, queries, k, batch_size)
+    ]
     return np.concatenate(ranks) if ranks else np.zeros([0], np.int64)
 
 
@@ -83,8 +175,11 @@ def evaluate(index, data_dir: str, config: RetrievalConfig, split: str = ss.EVAL
     """Metrics of `index` (anything with RetrievalIndex.top_k) and both baselines on `split`.
 
     Returns:
-      {"split", "queries", "indexed_videos", "methods": {"two_tower" | "popularity" |
-      "random": {"recall@k": ..., "ndcg@k": ...}}, "recall@50_vs_popularity", "target_met"}.
+      {"split", "queries", "indexed_videos", "protocol", "methods": {"two_tower" |
+      "popularity" | "random": {"recall@k": ..., "ndcg@k": ...}},
+      "methods_without_seen_filter", "share_of_targets_seen_before",
+      "recall@50_vs_popularity", "target_met"}. `methods` follows the config's protocol
+      (the already-seen filter on or off).
     """
     tables = FeatureTables.load(data_dir)
     history = config.towers.history_length
@@ -92,21 +187,48 @@ def evaluate(index, data_dir: str, config: RetrievalConfig, split: str = ss.EVAL
         training_data.positive_examples(data_dir, ss.TRAIN_SPLIT, history)
     )
     queries = training_data.collect(training_data.positive_examples(data_dir, split, history))
-    top = max(*config.eval_recall_ks, config.eval_ndcg_k)
-    popular = VideoFrequencies.from_ids(train["video_id"]).most_popular(top)
-    num_videos = len(tables.video_ids) - 1
-    share_indexed = (
-        float(np.mean(tables.video_rows(queries["video_id"]) > 0))
-        if len(queries["video_id"])
-        else 0.0
+    earlier = (
+        training_data.exposures(data_dir, ss.TRAIN_SPLIT)
+        if split != ss.TRAIN_SPLIT
+        else {"user_id": np.zeros([0], np.int64), "video_id": np.zeros([0], np.int64)}
     )
-    methods = {
-        "two_tower": metrics_from_ranks(model_ranks(index, queries, top), config),
-        "popularity": metrics_from_ranks(ranks_in_list(popular, queries["video_id"]), config),
-        "random": random_ranking_metrics(
-            share_indexed, num_videos, config.eval_recall_ks, config.eval_ndcg_k
-        ),
-    }
+    seen = SeenFilter(earlier["user_id"], earlier["video_id"])
+    top = max(*config.eval_recall_ks, config.eval_ndcg_k)
+    num_videos = len(tables.video_ids) - 1
+    indexed = tables.video_rows(queries["video_id"]) > 0
+    share_indexed = float(np.mean(indexed)) if len(indexed) else 0.0
+    # Wide enough that `top` unseen videos remain after the filter.
+    wide = top + int(seen.seen_counts(queries["user_id"]).max(initial=0)) + history
+    popular = VideoFrequencies.from_ids(train["video_id"]).most_popular(wide)
+    ranks = {"two_tower": [], "popularity": []}
+    raw = {"two_tower": [], "popularity": []}
+    target_seen, excluded_count = [], []
+    for part, ranked in model_ranking(index, queries, min(wide, num_videos)):
+        user, hist = queries["user_id"][part], queries["history_video_ids"][part]
+        targets = queries["video_id"][part]
+        shared = np.broadcast_to(popular, (len(targets), len(popular)))
+        for name, ranking in (("two_tower", ranked), ("popularity", shared)):
+            raw[name].append(hit_ranks(ranking[:, :top], targets))
+            ranks[name].append(filtered_ranks(ranking, seen.mask(user, hist, ranking), targets))
+        target_seen.append(seen.mask(user, hist, targets[:, None])[:, 0])
+        distinct_history = np.sort(hist, axis=1)
+        new = (distinct_history >= 0) & ~seen.shown_before(user, distinct_history)
+        new[:, 1:] &= distinct_history[:, 1:] != distinct_history[:, :-1]
+        excluded_count.append(seen.seen_counts(user) + new.sum(axis=1))
+    join = lambda parts: np.concatenate(parts) if parts else np.zeros([0], np.int64)  # noqa: E731
+    target_seen = join(target_seen).astype(bool)
+    unfiltered = {name: metrics_from_ranks(join(r), config) for name, r in raw.items()}
+    unfiltered["random"] = random_ranking_metrics(
+        share_indexed, num_videos, config.eval_recall_ks, config.eval_ndcg_k
+    )
+    if config.eval_exclude_seen:
+        methods = {name: metrics_from_ranks(join(r), config) for name, r in ranks.items()}
+        methods["random"] = random_filtered_metrics(
+            indexed & ~target_seen, join(excluded_count), num_videos,
+            config.eval_recall_ks, config.eval_ndcg_k,
+        )  # fmt: skip
+    else:
+        methods = unfiltered
     model_r50 = methods["two_tower"].get("recall@50")
     pop_r50 = methods["popularity"].get("recall@50")
     ratio = model_r50 / pop_r50 if model_r50 is not None and pop_r50 else None
@@ -115,7 +237,10 @@ def evaluate(index, data_dir: str, config: RetrievalConfig, split: str = ss.EVAL
         "queries": int(len(queries["video_id"])),
         "indexed_videos": int(num_videos),
         "share_of_targets_indexed": share_indexed,
+        "protocol": "already-seen videos filtered" if config.eval_exclude_seen else "unfiltered",
+        "share_of_targets_seen_before": float(np.mean(target_seen)) if len(target_seen) else 0.0,
         "methods": methods,
+        "methods_without_seen_filter": unfiltered,
         "recall@50_vs_popularity": ratio,
         "target_ratio": TARGET_RATIO,
         "target_met": bool(ratio is not None and ratio >= TARGET_RATIO),

@@ -4,9 +4,11 @@ Like a production retrieval stage: a share `interest_share` of the K·oversample
 (spread evenly through the draw order) are interest draws (a tag ∝ exp(interest /
 tag_temperature) over the user's current, drifted interests, then a video of that tag ∝
 popularity), the others popular draws (a video ∝ popularity; both by alias tables). Draws are de-duplicated, videos already in the
-session's history are dropped, and the first K distinct ones are the candidates, in draw
-order. In the rare case fewer than K remain, the most popular unseen videos fill the set,
-so a candidate set never holds padding or duplicates.
+session's history are dropped, and so (`BehaviorConfig.filter_seen`, as a production feed
+does) are the videos the user was shown in any earlier session; the first K distinct ones
+are the candidates, in draw order. In the rare case fewer than K remain, the most popular
+remaining videos fill the set, so a candidate set never holds padding or duplicates (if
+the user has seen nearly the whole pool, seen videos fill the rest).
 """
 
 from __future__ import annotations
@@ -77,13 +79,15 @@ class CandidateGenerator:
         )
         return self._tag_members[position]
 
-    def generate(self, interest: np.ndarray, exclude: np.ndarray, base: np.ndarray):
+    def generate(self, interest, exclude, base, seen=None):
         """Candidate sets for n lanes.
 
         Args:
           interest: float64 [n, T + 1] current tag interest of each lane.
           exclude: int64 [n, H] world video indices not to offer (the session history, -1 pad).
           base: uint64 [n] per-request hash (random_streams); the draws derive from it.
+          seen: optional uint8 [n, ⌈V / 8⌉] bitmaps (UserState.seen) of videos not to offer
+            either, unless too few others remain.
 
         Returns:
           int64 [n, K] distinct world video indices.
@@ -96,10 +100,10 @@ class CandidateGenerator:
         draws[:, self._interest_slots] = self._interest_draws(interest, u_tag, u_bin, u_coin)
         h = rs.extend(base, rs.Stream.CANDIDATE_POPULAR, self._popular_slots)
         draws[:, self._popular_slots] = alias_table.draw(*self._popular, *rs.to_uniform_pair(h))
-        return self._first_distinct(draws, exclude, k)
+        return self._first_distinct(draws, exclude, k, seen)
 
-    def _first_distinct(self, draws: np.ndarray, exclude: np.ndarray, k: int) -> np.ndarray:
-        """The first k draws per row that are neither repeats nor excluded."""
+    def _first_distinct(self, draws, exclude, k, seen=None) -> np.ndarray:
+        """The first k draws per row that are neither repeats nor excluded nor seen."""
         both = np.concatenate([exclude, draws], axis=1)
         order = np.argsort(both, axis=1, kind="stable")
         ranked = np.take_along_axis(both, order, axis=1)
@@ -109,14 +113,29 @@ class CandidateGenerator:
         np.put_along_axis(repeat, order, repeat_ranked, axis=1)
         keep = ~repeat
         keep[:, : exclude.shape[1]] = False
+        if seen is not None:
+            keep[:, exclude.shape[1] :] &= ~_bits(seen, draws)
         columns = np.argsort(~keep, axis=1, kind="stable")[:, :k]
         out = np.take_along_axis(both, columns, axis=1)
         valid = np.take_along_axis(keep, columns, axis=1)
         for row in np.nonzero(~valid.all(axis=1))[0]:
-            out[row] = self._fill(out[row][valid[row]], exclude[row], k)
+            seen_row = None if seen is None else seen[row]
+            out[row] = self._fill(out[row][valid[row]], exclude[row], k, seen_row)
         return out
 
-    def _fill(self, have: np.ndarray, exclude: np.ndarray, k: int) -> np.ndarray:
-        taken = set(have.tolist()) | set(exclude.tolist())
-        extra = [v for v in self._popular_order.tolist() if v not in taken][: k - have.size]
-        return np.concatenate([have, np.array(extra, np.int64)])
+    def _fill(self, have, exclude, k, seen_row=None) -> np.ndarray:
+        """have + the most popular videos not in have or exclude, unseen ones first."""
+        order = self._popular_order
+        free = ~np.isin(order, np.concatenate([have, exclude]))
+        if seen_row is not None:
+            unseen = ~_bits(seen_row[None, :], order[None, :])[0]
+            order = np.concatenate([order[free & unseen], order[free & ~unseen]])
+        else:
+            order = order[free]
+        return np.concatenate([have, order[: k - have.size]])
+
+
+def _bits(bitmap: np.ndarray, video: np.ndarray) -> np.ndarray:
+    """bool [n, m]: bit video[i, j] of bitmap row i (uint8 [n, ⌈V / 8⌉])."""
+    byte = np.take_along_axis(bitmap, video >> 3, axis=1)
+    return ((byte >> (video & 7).astype(np.uint8)) & 1).astype(bool)

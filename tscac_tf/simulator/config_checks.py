@@ -17,10 +17,14 @@ def fail(owner: str, name: str, expected: str, value) -> typing.NoReturn:
     raise ValueError(f"{owner}.{name} must be {expected}, got {value!r}")
 
 
-def check_numbers(owner: str, obj, ranges: Mapping[str, tuple[float, float]]) -> None:
-    """Finite numbers everywhere; `ranges` fields within [low, high]."""
+def check_numbers(owner: str, obj, ranges: Mapping[str, tuple[float, float]], flags=()) -> None:
+    """Finite numbers everywhere (bools only in the `flags` fields); `ranges` within [low, high]."""
     for field in dataclasses.fields(obj):
         value = getattr(obj, field.name)
+        if field.name in flags:
+            if not isinstance(value, bool):
+                fail(owner, field.name, "a bool", value)
+            continue
         if isinstance(value, bool):
             fail(owner, field.name, "a number, not a bool", value)
         if isinstance(value, float) and not math.isfinite(value):

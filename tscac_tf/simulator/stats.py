@@ -115,6 +115,19 @@ def _rates(frame: pd.DataFrame) -> dict[str, float]:
     return {name: float(frame[column].mean()) for name, column in RATE_COLUMNS.items()}
 
 
+def concentration(user: np.ndarray, video: np.ndarray) -> dict[str, float]:
+    """How concentrated exposure is: the most-shown video's share of rows, the 50 most-shown
+    videos' share, and the share of rows that repeat a (user, video) pair shown before."""
+    counts = np.sort(np.unique(video, return_counts=True)[1])[::-1]
+    pairs = np.unique(np.stack([user, video]), axis=1).shape[1]
+    rows = max(len(video), 1)
+    return {
+        "top_video_share": float(counts[:1].sum() / rows),
+        "top_50_videos_share": float(counts[:50].sum() / rows),
+        "repeated_pair_share": float(1.0 - pairs / rows) if len(video) else 0.0,
+    }
+
+
 def compute_stats(directory: str) -> dict:
     """Every figure `tscac stats` prints, as a JSON-able dict (see format_report)."""
     files = log_files(directory)
@@ -137,6 +150,7 @@ def compute_stats(directory: str) -> dict:
         "rates": _rates(frame),
         "rows_per_user": summary(np.unique(user, return_counts=True)[1]),
         "rows_per_video": summary(np.unique(video, return_counts=True)[1]),
+        "concentration": concentration(user, video),
         "session_depth": summary(depths),
         "sessions": int(depths.size),
         "play_time_s": summary(frame["play_time_ms"].to_numpy() / 1000.0),
@@ -170,6 +184,7 @@ def reference_figures() -> dict:
         "rates": dict(ref.RATES),
         "rows_per_user": {"min": ref.ROWS_PER_USER_RANGE[0], "max": ref.ROWS_PER_USER_RANGE[1]},
         "rows_per_video": {"min": ref.ROWS_PER_VIDEO_RANGE[0], "max": ref.ROWS_PER_VIDEO_RANGE[1]},
+        "concentration": {"top_video_share": ref.ROWS_PER_VIDEO_RANGE[1] / ref.NUM_ROWS},
         "play_time_s": {"max": ref.MAX_PLAY_TIME_HOURS * 3600},
         "duration_s": {"max": ref.MAX_DURATION_HOURS * 3600},
         "tab_shares": {str(t): c / total for t, c in ref.TAB_COUNTS.items()},
@@ -221,6 +236,15 @@ def format_report(stats: dict) -> str:
     )
     for title, key in sections:
         lines += _distribution(title, stats[key], real.get(key, {}))
+    lines.append("exposure concentration")
+    labels = {
+        "top_video_share": "most-shown video",
+        "top_50_videos_share": "50 most-shown videos",
+        "repeated_pair_share": "repeated (user, video)",
+    }
+    for key, label in labels.items():
+        this, ref_value = stats["concentration"].get(key), real["concentration"].get(key)
+        lines.append(_row(label, _percent(this), _percent(ref_value)))
     lines.append("return gap (days between active dates)")
     for gap, share in real["return_gap_shares"].items():
         lines.append(_row(gap, _percent(stats["return_gap_shares"].get(gap)), _percent(share)))

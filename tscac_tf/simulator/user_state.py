@@ -19,7 +19,9 @@ Leave model, after each exposure:
 with boredom the saturation of the shown video's tags before it was shown.
 
 The history in the observation is the current session's exposures only (most recent first,
--1 padded); the previous sessions act through the lasting state (interest, follows).
+-1 padded); the previous sessions act through the lasting state (interest, follows). The
+state also remembers every video a lane has been shown, in all sessions (`seen`), for the
+candidate generator's already-seen filter.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class UserState:
       satisfaction, annoyance: float64 [B]; position: int64 [B], exposures this session.
       history_video: int64 [B, H] world video index, most recent first, -1 padded.
       history_play_ms: int64 [B, H], 0 where padded.
+      seen: uint8 [B, ⌈V / 8⌉] bit v of the lane's row: video v was shown to it (any session).
       followed: int64 [F] sorted keys user * num_authors + author (lasting follows).
       num_authors: int.
     """
@@ -56,6 +59,7 @@ class UserState:
     position: np.ndarray
     history_video: np.ndarray
     history_play_ms: np.ndarray
+    seen: np.ndarray
     followed: np.ndarray
     num_authors: int
 
@@ -76,6 +80,7 @@ class UserState:
             position=np.zeros(b, np.int64),
             history_video=np.full((b, history_length), -1, np.int64),
             history_play_ms=np.zeros((b, history_length), np.int64),
+            seen=np.zeros((b, seen_bytes(population.videos.ids.size)), np.uint8),
             followed=np.zeros(0, np.int64),
             num_authors=population.videos.num_authors,
         )
@@ -146,6 +151,11 @@ def leave_logit(activity, position, satisfaction, boredom, annoyance, hate, conf
     )
 
 
+def seen_bytes(num_videos: int) -> int:
+    """Bytes per lane of the `seen` bitmap."""
+    return (num_videos + 7) // 8
+
+
 def start_sessions(state: UserState, rows: np.ndarray, config: DynamicsConfig) -> None:
     """A new session for the lanes: carried-over saturation, neutral mood, empty history."""
     state.saturation[rows] *= config.saturation_session_carry
@@ -180,6 +190,7 @@ def apply_exposure(state: UserState, rows, video, play_ms, exp, hate, follow, vi
     state.history_play_ms[rows] = np.concatenate(
         [play_ms[:, None], state.history_play_ms[rows, :-1]], axis=1
     )
+    state.seen[rows, video >> 3] |= (1 << (video & 7)).astype(np.uint8)
     new = state.user[rows][follow == 1] * state.num_authors + videos.author[video[follow == 1]]
     if new.size:
         state.followed = np.union1d(state.followed, new)

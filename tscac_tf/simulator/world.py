@@ -149,8 +149,9 @@ class World:
 
     def candidates(self, state: us.UserState, rows: np.ndarray, base: np.ndarray) -> np.ndarray:
         """int64 [n, K] world video indices from the candidate generator."""
+        seen = state.seen[rows] if self.config.behavior.filter_seen else None
         return self.candidate_generator.generate(
-            state.interest[rows], state.history_video[rows], base
+            state.interest[rows], state.history_video[rows], base, seen
         )
 
     def observation(self, state: us.UserState, rows, candidates) -> dict[str, np.ndarray]:

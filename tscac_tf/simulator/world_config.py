@@ -124,7 +124,7 @@ def _like_multipliers() -> dict[str, float]:
 _STYLE_WEIGHTS = {"like": 0.8, "follow": 0.5, "comment": 0.8, "forward": 0.8, "hate": 0.3}
 _AFFINITY_WEIGHTS = {"like": 0.4, "follow": 0.3, "comment": 0.3, "forward": 0.3, "hate": -0.5}
 # Set once by iterating `calibration -= log(logged rate / real rate)` on the default preset.
-_CALIBRATION = {"like": -1.68, "follow": -1.14, "comment": -1.25, "forward": -1.31, "hate": 0.95}
+_CALIBRATION = {"like": -1.47, "follow": -1.10, "comment": -1.15, "forward": -1.08, "hate": 0.85}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -152,7 +152,7 @@ class ResponseConfig:
         comment_stay_time are lognormal (median stay_median_ms, log-sd 1) when non-zero.
     """
 
-    attention_intercept: float = -0.42
+    attention_intercept: float = -0.25
     attention_sigma: float = 2.5
     attention_affinity: float = 0.6
     attention_quality: float = 1.0
@@ -334,6 +334,11 @@ class BehaviorConfig:
       interest_share: share of candidates drawn from the user's interest tags (rest: popular).
       tag_temperature: tag drawn ∝ exp(interest / temperature).
       oversample: draws per candidate slot before de-duplication.
+      filter_seen: never offer a video the user was shown before, in any session (a
+        production feed's already-seen filter). Without it the world re-showed a user the
+        same popular video again and again: 32% of the default preset's rows repeated a
+        (user, video) pair and its most-shown video had 2.2% of all rows, against at most
+        0.73% in the real logs (10,424 of 1,436,609); with it, 0.71%.
       score_weights: {response: w >= 0}; fused score = Σ_i sign_i · w_i · log(floor_i + r̂_i),
         r̂_i the predicted expected response (watch time in seconds, hate a probability).
       temperature: π(v | C) ∝ exp(score(v) / temperature) over the candidates.
@@ -346,6 +351,7 @@ class BehaviorConfig:
     interest_share: float = 0.6
     tag_temperature: float = 1.0
     oversample: int = 2
+    filter_seen: bool = True
     score_weights: Mapping[str, float] = dataclasses.field(default_factory=_score_weights)
     temperature: float = 0.5
     prediction_noise_sd: float = 0.3
@@ -357,7 +363,7 @@ class BehaviorConfig:
         checks.check_numbers(owner, self, {"interest_share": (0.0, 1.0), "tag_temperature": (1e-3, 1e3),
                                 "temperature": (1e-3, 1e3), "prediction_noise_sd": (0.0, 10.0),
                                 "request_noise_sd": (0.0, 10.0),
-                                "random_exposure_rate": (0.0, 1.0)})  # fmt: skip
+                                "random_exposure_rate": (0.0, 1.0)}, flags=("filter_seen",))  # fmt: skip
         checks.check_positive_int(owner, "num_candidates", self.num_candidates)
         checks.check_positive_int(owner, "oversample", self.oversample)
         checks.check_mapping(

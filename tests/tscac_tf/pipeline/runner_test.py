@@ -103,6 +103,43 @@ def test_failure_is_recorded_and_rerun_resumes_at_the_failed_component(tmp_path,
     ]
 
 
+def _checkpointing_pipeline(calls, raw_dir, resumable):
+    """gen, then a `train` that writes a checkpoint file, fails while calls.fail holds it,
+    and on success reports whether it found an earlier attempt's checkpoint."""
+
+    def train(inputs, output_dir, params):
+        calls.log.append("train")
+        checkpoint = os.path.join(output_dir, "ckpt")
+        found = os.path.exists(checkpoint)
+        with open(checkpoint, "a") as f:
+            f.write("step\n")
+        if "train" in calls.fail:
+            raise RuntimeError("train exploded")
+        return {"resumed": found}
+
+    return [
+        Component("gen", calls.writer("gen"), external_inputs={"raw": raw_dir}),
+        Component("train", train, upstream={"data": "gen"}, resumable=resumable),
+    ]
+
+
+@pytest.mark.parametrize("resumable", [True, False])
+def test_a_resumable_component_reruns_on_what_its_failed_attempt_left(tmp_path, raw, resumable):
+    calls = Calls()
+    calls.fail = {"train"}
+    log = io.StringIO()
+    runner = runner_lib.PipelineRunner(str(tmp_path / "work"), log=log)
+    with pytest.raises(runner_lib.PipelineError):
+        runner.run(_checkpointing_pipeline(calls, raw, resumable))
+    calls.fail = set()
+    results = runner.run(_checkpointing_pipeline(calls, raw, resumable))
+    assert results["train"].metrics == {"resumed": resumable}
+    lines = open(os.path.join(results["train"].output_dir, "ckpt")).read().split()
+    assert len(lines) == (2 if resumable else 1)
+    assert ("train: resuming from" in log.getvalue()) == resumable
+    assert not [f for f in os.listdir(tmp_path / "work" / "train") if f.endswith(".partial")]
+
+
 def test_lineage_links_each_output_to_its_inputs(tmp_path, raw):
     work = str(tmp_path / "work")
     results = runner_lib.PipelineRunner(work, log=io.StringIO()).run(_pipeline(Calls(), raw))

@@ -72,6 +72,10 @@ def test_figures_by_hand(real_named_dir):
     assert figures["play_time_s"]["max"] == 40.0 and figures["duration_s"]["p50"] == 10.0
     assert figures["tab_shares"] == pytest.approx({"1": 6 / 8, "0": 1 / 8, "4": 1 / 8})
     assert figures["propensity"] is None
+    # video 10 has 3 of the 8 rows; (user 1, video 10) is shown twice: one repeated row
+    assert figures["concentration"] == pytest.approx(
+        {"top_video_share": 3 / 8, "top_50_videos_share": 1.0, "repeated_pair_share": 1 / 8}
+    )
     assert figures["random_log"] == {"rows": 2, "rates": pytest.approx(
         {"click": 0.5, "long_view": 0.0, "like": 0.0, "comment": 0.0, "follow": 0.0,
          "forward": 0.0, "hate": 0.0}
@@ -83,6 +87,8 @@ def test_report_puts_the_figures_beside_the_real_ones(real_named_dir):
     click = next(line for line in report.splitlines() if line.strip().startswith("click"))
     assert "50.000%" in click and "45.965%" in click
     assert "random-exposure logs: 2 rows" in report
+    top = next(line for line in report.splitlines() if "most-shown video " in line)
+    assert "37.500%" in top and "0.726%" in top  # 10,424 of 1,436,609 real rows
     assert "kuairand.com" in report
 
 
