@@ -29,6 +29,22 @@ def mean_ci95(values) -> tuple[float, float]:
     return float(x.mean()), float(t_quantile_975(x.size - 1) * x.std(ddof=1) / math.sqrt(x.size))
 
 
+def paired_difference_ci95(values, reference) -> tuple[float, float]:
+    """(mean, 95% CI half-width) of values[i] − reference[i], a paired sample.
+
+    The ground-truth rollouts play every policy on the same users, sessions and seeds
+    (common random numbers), so session i of two policies is a pair; the paired interval
+    is much narrower than the two policies' separate intervals.
+
+    Raises:
+      ValueError: the samples differ in length, or are empty.
+    """
+    x, y = np.asarray(values, np.float64), np.asarray(reference, np.float64)
+    if x.shape != y.shape:
+        raise ValueError(f"paired samples must have the same shape, got {x.shape} and {y.shape}")
+    return mean_ci95(x - y)
+
+
 def pct_change(value: float, reference: float) -> float:
     """100 · (value − reference) / |reference|; NaN when the reference is 0."""
     if reference == 0:

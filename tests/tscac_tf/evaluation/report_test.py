@@ -54,6 +54,43 @@ def test_report_rows_constraints_and_ncis_error(tmp_path):
         assert open(paths[name], "rb").read(8) == b"\x89PNG\r\n\x1a\n"
 
 
+def test_paired_differences_tell_a_real_shortfall_from_noise():
+    # Paired difference by hand: values − reference = [1, 3] -> mean 2, sd sqrt(2),
+    # se 1, t(1) 12.706
+    difference, ci = statistics.paired_difference_ci95([11.0, 13.0], [10.0, 10.0])
+    assert difference == 2.0 and ci == pytest.approx(12.706)
+    with pytest.raises(ValueError, match="same shape"):
+        statistics.paired_difference_ci95([1.0, 2.0], [1.0])
+    rng = np.random.default_rng(0)
+    n = 2000
+    session = rng.gamma(2.0, 50.0, n)  # what every policy shares on session i (CRN)
+    likes = rng.binomial(1, 0.05, n).astype(float)
+    likes[:2] = 1.0
+    bc = {"watch_time": session, "click": np.full(n, 2.0), "like": likes, "follow": np.zeros(n),
+          "comment": np.zeros(n), "forward": np.zeros(n), "hate": rng.binomial(1, 0.01, n),
+          "depth": np.full(n, 5.0)}  # fmt: skip
+    # One policy loses a tenth of every session's watch time and 2 of ~100 likes (noise);
+    # the other loses half the likes (real).
+    small = dict(bc, watch_time=0.9 * session, like=np.where(np.arange(n) < 2, 0.0, likes))
+    large = dict(bc, like=np.where(np.arange(n) % 2 == 0, 0.0, likes))
+    report = report_lib.build_report(
+        [
+            report_lib.PolicyEvaluation(k, v)
+            for k, v in (("bc", bc), ("small", small), ("large", large))
+        ]
+    )
+    small_paired = report["policies"]["small"]["vs_bc_paired"]
+    assert small_paired["watch_time"]["significant"]  # 0.9x on every pair: far outside
+    assert small_paired["watch_time"]["difference"] == pytest.approx(-0.1 * session.mean())
+    assert not report["policies"]["small"]["constraints"]["like"]
+    assert not small_paired["like"]["significant"]
+    assert report["policies"]["large"]["vs_bc_paired"]["like"]["significant"]
+    assert "vs_bc_paired" not in report["policies"]["bc"]
+    markdown = report_lib.render_markdown(report)
+    assert "fail: like (within noise)" in markdown and "fail: like (significant)" in markdown
+    assert "## Paired difference from BC" in markdown
+
+
 def test_report_needs_bc():
     with pytest.raises(ValueError, match="needs a 'bc' policy"):
         report_lib.build_report([report_lib.PolicyEvaluation("tscac", _gt(1.0))])
