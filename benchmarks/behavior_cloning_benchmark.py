@@ -17,13 +17,13 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import glob
-import json
 import os
 import platform
 import tempfile
 import time
 
 import numpy as np
+import results_file  # benchmarks/results_file.py (this script's directory is on sys.path)
 
 import tscac_tf  # noqa: F401  (Keras 2 before anything imports TensorFlow)
 from tscac_tf.agents.tscac import config as tscac_config
@@ -119,9 +119,7 @@ def main(argv=None) -> int:
         print(f"{name:<20} watch {values['watch_time']:7.1f} s/session  click {values['click']:.3f}"
               f"  like {values['like']:.4f}  depth {values['depth']:.2f}{extra}")  # fmt: skip
     path = os.path.join(REPO, "benchmarks", "results", "behavior_cloning.json")
-    with open(path, "w") as f:
-        json.dump(payload, f, indent=1)
-    print(f"wrote {path}")
+    results_file.write(path, payload)
     return 0
 
 

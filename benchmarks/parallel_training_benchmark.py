@@ -21,6 +21,8 @@ import platform
 import subprocess
 import sys
 
+import results_file  # benchmarks/results_file.py (this script's directory is on sys.path)
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(REPO, "benchmarks", "results", "parallel_training.json")
 
@@ -97,10 +99,7 @@ def main(argv=None) -> dict:
         "speedup": round(total / one, 2),
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
     }
-    os.makedirs(os.path.dirname(args.output), exist_ok=True)
-    with open(args.output, "w") as f:
-        json.dump(report, f, indent=1)
-    print(f"wrote {args.output}")
+    results_file.write(args.output, report)
     return report
 
 

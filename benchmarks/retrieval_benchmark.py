@@ -32,6 +32,7 @@ import tscac_tf  # noqa: F401  (TF_USE_LEGACY_KERAS before TensorFlow)
 
 # isort: split
 import numpy as np
+import results_file  # benchmarks/results_file.py (this script's directory is on sys.path)
 import tensorflow as tf
 
 from beam_pipelines.candidates import pipeline
@@ -157,10 +158,7 @@ def main() -> None:
         summary.update(bench_pipeline(data_dir, workdir, cfg))
     print(json.dumps({k: summary[k] for k in ("train", "candidates")}, indent=1))
     print(json.dumps(summary["evaluate"]["methods"], indent=1))
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump(summary, f, indent=2, sort_keys=True)
-    print(f"wrote {args.out}")
+    results_file.write(args.out, summary, indent=2, sort_keys=True)
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ import tscac_tf  # noqa: F401  (TF_USE_LEGACY_KERAS before TensorFlow)
 
 # isort: split
 import numpy as np
+import results_file  # benchmarks/results_file.py (this script's directory is on sys.path)
 
 from tscac_tf.simulator import log_generator
 from tscac_tf.simulator import random_streams as rs
@@ -210,10 +211,7 @@ def main(argv=None) -> dict:
         "seconds": round(time.perf_counter() - start, 1),
     }
     print(json.dumps(result, indent=1))
-    os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
-    with open(args.output, "w") as f:
-        json.dump(result, f, indent=1)
-    print(f"wrote {args.output}")
+    results_file.write(args.output, result)
     return result
 
 

@@ -16,7 +16,6 @@ benchmarks/results/serving.json. Without --model-base-path it publishes the fake
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import signal
@@ -27,6 +26,7 @@ import threading
 import time
 
 import numpy as np
+import results_file  # benchmarks/results_file.py (this script's directory is on sys.path)
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
@@ -219,10 +219,7 @@ def main(argv=None) -> int:
     )
     args = parser.parse_args(argv)
     summary = run(args)
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump(summary, f, indent=2)
-    print(f"wrote {args.out}")
+    results_file.write(args.out, summary, indent=2)
     return 0
 
 

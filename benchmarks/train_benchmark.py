@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import os
 import platform
 import tempfile
@@ -33,6 +32,7 @@ import time
 import tscac_tf  # noqa: F401  (TF_USE_LEGACY_KERAS before TensorFlow)
 
 # isort: split
+import results_file  # benchmarks/results_file.py (this script's directory is on sys.path)
 import tensorflow as tf
 
 from tscac_tf.agents.tscac import config as tscac_config
@@ -204,10 +204,7 @@ def main(argv=None) -> dict:
             flush=True,
         )
     report = _report(args, config, results)
-    os.makedirs(os.path.dirname(args.output), exist_ok=True)
-    with open(args.output, "w") as f:
-        json.dump(report, f, indent=1)
-    print(f"wrote {args.output}")
+    results_file.write(args.output, report)
     return report
 
 

@@ -1,0 +1,14 @@
+"""The one way benchmark scripts write their results file (benchmarks/results/*.json)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+
+def write(path: str, payload, **dump_options) -> None:
+    """Writes payload as JSON to path (indent 1 unless told), creating its directory."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(payload, f, **{"indent": 1, **dump_options})
+    print(f"wrote {path}")
