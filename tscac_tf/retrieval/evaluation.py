@@ -171,6 +171,11 @@ def model_ranks(index, queries: dict, k: int, batch_size: int = 2048) -> np.ndar
     return np.concatenate(ranks) if ranks else np.zeros([0], np.int64)
 
 
+def _join(parts: list) -> np.ndarray:
+    """The per-batch arrays of the queries, concatenated (empty int64 when there are none)."""
+    return np.concatenate(parts) if parts else np.zeros([0], np.int64)
+
+
 def evaluate(index, data_dir: str, config: RetrievalConfig, split: str = ss.EVAL_SPLIT) -> dict:
     """Metrics of `index` (anything with RetrievalIndex.top_k) and both baselines on `split`.
 
@@ -183,23 +188,19 @@ def evaluate(index, data_dir: str, config: RetrievalConfig, split: str = ss.EVAL
     """
     tables = FeatureTables.load(data_dir)
     history = config.towers.history_length
-    train = training_data.collect(
-        training_data.positive_examples(data_dir, ss.TRAIN_SPLIT, history)
-    )
+    # One read of the train split: its positives rank the popularity baseline, and all its
+    # exposures are what a query's user had been shown before (none when evaluating on it).
+    train = training_data.exposures(data_dir, ss.TRAIN_SPLIT)
     queries = training_data.collect(training_data.positive_examples(data_dir, split, history))
-    earlier = (
-        training_data.exposures(data_dir, ss.TRAIN_SPLIT)
-        if split != ss.TRAIN_SPLIT
-        else {"user_id": np.zeros([0], np.int64), "video_id": np.zeros([0], np.int64)}
-    )
-    seen = SeenFilter(earlier["user_id"], earlier["video_id"])
+    earlier = slice(None) if split != ss.TRAIN_SPLIT else slice(0)
+    seen = SeenFilter(train["user_id"][earlier], train["video_id"][earlier])
     top = max(*config.eval_recall_ks, config.eval_ndcg_k)
     num_videos = len(tables.video_ids) - 1
     indexed = tables.video_rows(queries["video_id"]) > 0
     share_indexed = float(np.mean(indexed)) if len(indexed) else 0.0
     # Wide enough that `top` unseen videos remain after the filter.
     wide = top + int(seen.seen_counts(queries["user_id"]).max(initial=0)) + history
-    popular = VideoFrequencies.from_ids(train["video_id"]).most_popular(wide)
+    popular = VideoFrequencies.from_ids(train["video_id"][train["positive"]]).most_popular(wide)
     ranks = {"two_tower": [], "popularity": []}
     raw = {"two_tower": [], "popularity": []}
     target_seen, excluded_count = [], []
@@ -215,16 +216,15 @@ def evaluate(index, data_dir: str, config: RetrievalConfig, split: str = ss.EVAL
         new = (distinct_history >= 0) & ~seen.shown_before(user, distinct_history)
         new[:, 1:] &= distinct_history[:, 1:] != distinct_history[:, :-1]
         excluded_count.append(seen.seen_counts(user) + new.sum(axis=1))
-    join = lambda parts: np.concatenate(parts) if parts else np.zeros([0], np.int64)  # noqa: E731
-    target_seen = join(target_seen).astype(bool)
-    unfiltered = {name: metrics_from_ranks(join(r), config) for name, r in raw.items()}
+    target_seen = _join(target_seen).astype(bool)
+    unfiltered = {name: metrics_from_ranks(_join(r), config) for name, r in raw.items()}
     unfiltered["random"] = random_ranking_metrics(
         share_indexed, num_videos, config.eval_recall_ks, config.eval_ndcg_k
     )
     if config.eval_exclude_seen:
-        methods = {name: metrics_from_ranks(join(r), config) for name, r in ranks.items()}
+        methods = {name: metrics_from_ranks(_join(r), config) for name, r in ranks.items()}
         methods["random"] = random_filtered_metrics(
-            indexed & ~target_seen, join(excluded_count), num_videos,
+            indexed & ~target_seen, _join(excluded_count), num_videos,
             config.eval_recall_ks, config.eval_ndcg_k,
         )  # fmt: skip
     else:

@@ -20,6 +20,11 @@ EXAMPLE_KEYS = ("user_id", "history_video_ids", "history_play_time_ms", "video_i
 _READ_BATCH = 1024  # transitions per reader batch before positives are selected
 
 
+def is_positive(batch: dict) -> tf.Tensor:
+    """bool [B]: the reader batch's steps that are positives (a long view or a click)."""
+    return batch["long_view"] | (batch["reward"]["click"] > 0)
+
+
 def positive_examples(
     data_dir: str,
     split: str,
@@ -53,7 +58,7 @@ def positive_examples(
 
     def select(batch):
         video_id = batch["logged_video_id"]
-        keep = batch["long_view"] | (batch["reward"]["click"] > 0)
+        keep = is_positive(batch)
         if known is not None:
             keep &= known.lookup(video_id) > 0
         fields = {k: batch["observation"][k] for k in EXAMPLE_KEYS[:3]}
@@ -73,7 +78,8 @@ def positive_examples(
 
 
 def exposures(data_dir: str, split: str) -> dict:
-    """Every logged step of `split` (not only positives): {user_id [N], video_id [N]} int64.
+    """Every logged step of `split` (not only positives): {user_id [N], video_id [N]} int64
+    and {positive [N]} bool (is_positive).
 
     Raises:
       FileNotFoundError: the split has no session files.
@@ -85,6 +91,7 @@ def exposures(data_dir: str, split: str) -> dict:
         lambda batch: {
             "user_id": batch["observation"]["user_id"],
             "video_id": batch["logged_video_id"],
+            "positive": is_positive(batch),
         },
         num_parallel_calls=tf.data.AUTOTUNE,
     )
