@@ -1,6 +1,7 @@
-"""AttachCandidates: SessionRecords -> serialised sessions with C_t in every step.
+"""AttachCandidates: UserSessions -> (split, serialised session with C_t in every step).
 
-RunInference retrieves the top K videos for every step (RetrievalModelHandler); then the
+RunInference retrieves the top K videos for every step of a user's sessions
+(RetrievalModelHandler); then the
 logged video is forced into each set (tscac_tf/retrieval/candidate_set.py), with the
 insertion position drawn from a generator seeded by (seed, session_id), so the output does
 not depend on batching, worker count or order.
@@ -18,7 +19,7 @@ from beam_pipelines.candidates.session_record import encode_with_candidates
 
 
 class InsertLoggedVideoFn(beam.DoFn):
-    """PredictionResult(SessionRecord, retrieved [T, K]) -> session bytes with candidates."""
+    """PredictionResult(UserSessions, [retrieved [T, K]] per session) -> (split, bytes) per session."""
 
     def __init__(self, num_candidates: int, seed: int):
         self._num_candidates = num_candidates
@@ -30,21 +31,24 @@ class InsertLoggedVideoFn(beam.DoFn):
     def process(self, result):
         from tscac_tf.retrieval import candidate_set
 
-        record = result.example
-        candidates, index, inserted = candidate_set.attach_logged(
-            result.inference,
-            record.steps["video_id"],
-            self._num_candidates,
-            candidate_set.session_rng(self._seed, record.session_id),
-        )
-        self._sessions.inc()
-        self._steps.inc(record.num_steps)
-        self._inserted.inc(int(inserted.sum()))
-        yield encode_with_candidates(record, candidates, index, inserted)
+        user = result.example
+        for split, record, retrieved in zip(
+            user.splits, user.records, result.inference, strict=True
+        ):
+            candidates, index, inserted = candidate_set.attach_logged(
+                retrieved,
+                record.steps["video_id"],
+                self._num_candidates,
+                candidate_set.session_rng(self._seed, record.session_id),
+            )
+            self._sessions.inc()
+            self._steps.inc(record.num_steps)
+            self._inserted.inc(int(inserted.sum()))
+            yield split, encode_with_candidates(record, candidates, index, inserted)
 
 
 class AttachCandidates(beam.PTransform):
-    """SessionRecords -> serialised sessions with candidate_video_ids [T, K] and friends."""
+    """UserSessions -> (split, serialised session with candidate_video_ids [T, K], ...)."""
 
     def __init__(self, handler: RetrievalModelHandler, num_candidates: int, seed: int):
         super().__init__()

@@ -23,9 +23,13 @@ class CandidatesConfig:
         retrieval model's `num_candidates`.
       seed: seeds the position at which a missed logged video is inserted.
       history_length: H of the queries; None: the retrieval model's.
-      sessions_per_batch: sessions per RunInference call (their steps go in one batch).
+      users_per_batch: users per RunInference batch (the model is called per user).
       num_shards: session files per split; 0 lets the runner decide.
       splits: the splits to process.
+      exclude_seen: drop from each step's retrieval the videos its user was shown before
+        it (earlier sessions of either split, earlier steps of the session), as the feed
+        that wrote the logs does; the logged video is then retrieved far more often
+        (seen_before.py). False: retrieval's plain top K.
     """
 
     data_dir: str
@@ -34,9 +38,10 @@ class CandidatesConfig:
     num_candidates: int | None = None
     seed: int = 0
     history_length: int | None = None
-    sessions_per_batch: int = 64
+    users_per_batch: int = 8
     num_shards: int = 0
     splits: tuple[str, ...] = (ss.TRAIN_SPLIT, ss.EVAL_SPLIT)
+    exclude_seen: bool = True
 
     def __post_init__(self) -> None:
         for name in ("data_dir", "model_dir", "output_dir"):
@@ -46,7 +51,7 @@ class CandidatesConfig:
             raise ValueError(
                 f"CandidatesConfig: output_dir must differ from data_dir, both are {self.data_dir}"
             )
-        for name in ("num_candidates", "history_length", "sessions_per_batch"):
+        for name in ("num_candidates", "history_length", "users_per_batch"):
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise ValueError(f"CandidatesConfig.{name} must be >= 1, got {value}")

@@ -8,6 +8,14 @@ from beam_pipelines.candidates.config import CandidatesConfig
 from beam_pipelines.pipeline_flags import add_flag
 
 
+def true_or_false(value: str) -> bool:
+    if value.lower() in ("true", "1", "yes"):
+        return True
+    if value.lower() in ("false", "0", "no"):
+        return False
+    raise ValueError(f"expected true or false, got {value!r}")
+
+
 class CandidatesOptions(PipelineOptions):
     """--data_dir, --model_dir, --output_dir, --num_candidates, --seed, ..."""
 
@@ -27,10 +35,18 @@ class CandidatesOptions(PipelineOptions):
             parser, "--history_length", type=int, default=None, help="H (default: the model's)."
         )
         add_flag(
-            parser, "--sessions_per_batch", type=int, default=64, help="Sessions per model call."
+            parser, "--users_per_batch", type=int, default=8, help="Users per RunInference batch."
         )
         add_flag(
             parser, "--num_shards", type=int, default=0, help="Files per split (0: runner decides)."
+        )
+
+        add_flag(
+            parser,
+            "--exclude_seen",
+            type=true_or_false,
+            default=True,
+            help="Drop videos the user was shown before each step (default true).",
         )
 
     def to_config(self) -> CandidatesConfig:
@@ -41,6 +57,7 @@ class CandidatesOptions(PipelineOptions):
             num_candidates=self.num_candidates,
             seed=self.seed,
             history_length=self.history_length,
-            sessions_per_batch=self.sessions_per_batch,
+            users_per_batch=self.users_per_batch,
             num_shards=self.num_shards,
+            exclude_seen=self.exclude_seen,
         )

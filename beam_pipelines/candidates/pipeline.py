@@ -3,9 +3,11 @@
 Reads the session SequenceExamples ExampleGen wrote (one per session; a step is one
 exposure, e.g. video_id=4213, play_time_ms=8120, long_view=0, is_click=1), queries the
 exported retrieval index for every step with the in-session history before it (Beam
-RunInference, batched per group of sessions), forces the logged video into each set and
-writes the same layout with the step features `candidate_video_ids` [K],
-`logged_candidate_index` and `candidate_inserted` (tscac_tf/specs/session_schema.py):
+RunInference over each user's sessions in time order, user_sessions.py), drops the videos
+the user was shown before the step (in earlier sessions of either split, or earlier in
+the session), forces the logged video into each set and writes the same layout
+with the step features `candidate_video_ids` [K], `logged_candidate_index` and
+`candidate_inserted` (tscac_tf/specs/session_schema.py):
 
     OUT/train/sessions-*.tfrecord.gz, OUT/eval/sessions-*.tfrecord.gz
     OUT/<every top-level file of DATA_DIR>   (feature tables, vocab and stats JSON)
@@ -39,6 +41,7 @@ from beam_pipelines.candidates.config import CandidatesConfig
 from beam_pipelines.candidates.options import CandidatesOptions
 from beam_pipelines.candidates.read_sessions import DEAD_LETTERS, NAMESPACE, SESSIONS, ReadSessions
 from beam_pipelines.candidates.retrieval_model_handler import RetrievalModelHandler
+from beam_pipelines.candidates.user_sessions import GroupUserSessions
 from tscac_tf.retrieval import model_dir as model_dir_lib
 from tscac_tf.specs import session_schema as ss
 
@@ -63,28 +66,6 @@ class WriteSessions(beam.PTransform):
         )
 
 
-class CandidatesForSplit(beam.PTransform):
-    """Reads, attaches candidates to and writes one split; outputs its dead letters."""
-
-    def __init__(self, config: CandidatesConfig, split: str, handler: RetrievalModelHandler):
-        super().__init__()
-        self._config = config
-        self._split = split
-        self._handler = handler
-
-    def expand(self, pbegin):
-        pattern = posixpath.join(self._config.data_dir, self._split, ss.SESSION_FILE_GLOB)
-        read = pbegin | "ReadSessions" >> ReadSessions(pattern, self._split)
-        _ = (
-            read[SESSIONS]
-            | "AttachCandidates"
-            >> AttachCandidates(self._handler, self._config.num_candidates, self._config.seed)
-            | "WriteSessions"
-            >> WriteSessions(self._config.output_dir, self._split, self._config.num_shards)
-        )
-        return read[DEAD_LETTERS]
-
-
 def resolve(config: CandidatesConfig) -> CandidatesConfig:
     """Fills K and H from the retrieval model's config where the step leaves them None."""
     model_config = model_dir_lib.read_config(config.model_dir)
@@ -101,12 +82,29 @@ def build(pipeline: beam.Pipeline, config: CandidatesConfig) -> None:
         model_dir_lib.index_path(config.model_dir),
         config.history_length,
         config.num_candidates,
-        config.sessions_per_batch,
+        config.users_per_batch,
+        exclude_seen=config.exclude_seen,
     )
-    letters = [
-        pipeline | split.capitalize() >> CandidatesForSplit(config, split, handler)
-        for split in config.splits
-    ]
+    sessions, letters = [], []
+    for split in config.splits:
+        pattern = posixpath.join(config.data_dir, split, ss.SESSION_FILE_GLOB)
+        read = pipeline | f"Read{split.capitalize()}" >> ReadSessions(pattern, split)
+        sessions.append(read[SESSIONS] | f"Tag{split.capitalize()}" >> beam.Map(_tagged, split))
+        letters.append(read[DEAD_LETTERS])
+    with_candidates = (
+        sessions
+        | "MergeSplits" >> beam.Flatten()
+        | "GroupUserSessions" >> GroupUserSessions()
+        | "AttachCandidates" >> AttachCandidates(handler, config.num_candidates, config.seed)
+        | "BySplit" >> beam.Partition(_split_index, len(config.splits), config.splits)
+    )
+    for split, records in zip(config.splits, with_candidates, strict=True):
+        _ = (
+            records
+            | f"Serialised{split.capitalize()}" >> beam.Values()
+            | f"Write{split.capitalize()}"
+            >> WriteSessions(config.output_dir, split, config.num_shards)
+        )
     _ = (
         letters
         | "MergeDeadLetters" >> beam.Flatten()
@@ -116,6 +114,14 @@ def build(pipeline: beam.Pipeline, config: CandidatesConfig) -> None:
             posixpath.join(config.output_dir, DEAD_LETTER_PREFIX), file_name_suffix=".jsonl"
         )
     )
+
+
+def _tagged(record, split: str) -> tuple:
+    return split, record
+
+
+def _split_index(split_and_bytes: tuple, num_splits: int, splits: tuple[str, ...]) -> int:
+    return splits.index(split_and_bytes[0])
 
 
 def copy_side_files(config: CandidatesConfig) -> list[str]:
@@ -136,6 +142,7 @@ def copy_side_files(config: CandidatesConfig) -> list[str]:
         "num_candidates": config.num_candidates,
         "history_length": config.history_length,
         "seed": config.seed,
+        "exclude_seen": config.exclude_seen,
         "model_dir": config.model_dir,
         "source_data_dir": config.data_dir,
     }

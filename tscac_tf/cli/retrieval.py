@@ -51,8 +51,15 @@ def _add_candidates(sub) -> None:
     p.add_argument("--output-dir", help="Default: DATA_DIR with the suffix _candidates.")
     p.add_argument("--num-candidates", type=int, help="K (default: the model's, 50).")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--sessions-per-batch", type=int, default=64)
+    p.add_argument("--users-per-batch", type=int, default=8)
     p.add_argument("--num-shards", type=int, default=0, help="Files per split (0: runner's).")
+    p.add_argument(
+        "--exclude-seen",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="Drop from each step's candidates the videos its user was shown before it "
+        "(default: on; --no-exclude-seen keeps retrieval's plain top K).",
+    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -95,8 +102,9 @@ def _candidates(args) -> dict:
         f"--model_dir={args.model_dir}",
         f"--output_dir={output_dir}",
         f"--seed={args.seed}",
-        f"--sessions_per_batch={args.sessions_per_batch}",
+        f"--users_per_batch={args.users_per_batch}",
         f"--num_shards={args.num_shards}",
+        f"--exclude_seen={args.exclude_seen}",
     ]
     if args.num_candidates is not None:
         argv.append(f"--num_candidates={args.num_candidates}")

@@ -40,7 +40,7 @@ PRESETS = ("small", "default", "pure")
 _ESTIMATES = {
     "small": {"generate": 10, "preprocess": 40, "retrieval": 60, "candidates": 45, "behavior": 20,
               "train": 90, "baselines": 150, "evaluate": 60, "export": 20, "push": 1},
-    "default": {"generate": 20, "preprocess": 40, "retrieval": 70, "candidates": 100, "behavior": 60,
+    "default": {"generate": 20, "preprocess": 40, "retrieval": 70, "candidates": 180, "behavior": 60,
                 "train": 450, "baselines": 550, "evaluate": 140, "export": 10, "push": 1},
     "pure": {"generate": 220, "preprocess": 400, "retrieval": 600, "candidates": 800, "behavior": 200,
              "train": 900, "baselines": 1200, "evaluate": 900, "export": 30, "push": 1},
@@ -130,7 +130,8 @@ def _retrieval(inputs, out, params):
 
 def _candidates(inputs, out, params):
     data = ["--data-dir", inputs["examples"], "--model-dir", inputs["retrieval"]]
-    _cli(["retrieval", "candidates", *data, "--output-dir", out, *params["beam_args"]], out)
+    seen = "--exclude-seen" if params["exclude_seen"] else "--no-exclude-seen"
+    _cli(["retrieval", "candidates", *data, "--output-dir", out, seen, *params["beam_args"]], out)
     return {}
 
 
@@ -266,7 +267,7 @@ def components(config: RunConfig, workdir: str) -> list[Component]:
         Component("preprocess", _preprocess, params=beam, estimated_seconds=est["preprocess"], **logs),
         Component("retrieval", _retrieval, upstream={"examples": "preprocess"}, params=preset, estimated_seconds=est["retrieval"]),
         Component("candidates", _candidates, upstream={"examples": "preprocess", "retrieval": "retrieval"},
-                  params=beam, estimated_seconds=est["candidates"]),
+                  params={**beam, "exclude_seen": True}, estimated_seconds=est["candidates"]),
         Component("behavior", _behavior, upstream={"candidates": "candidates"}, params=preset,
                   estimated_seconds=est["behavior"], resumable=True),
         Component("train", functools.partial(_train, threads=plan["train_threads"]),

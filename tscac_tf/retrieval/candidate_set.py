@@ -70,3 +70,48 @@ def attach_logged(
     candidates = np.where(inserted[:, None], with_logged, top)
     index = np.where(inserted, position, hits.argmax(axis=1))
     return candidates.astype(np.int64), index.astype(np.int64), inserted.astype(np.int64)
+
+
+def without_shown(
+    retrieved: np.ndarray, session_videos: np.ndarray, seen_before: np.ndarray, top_k: int
+) -> np.ndarray:
+    """Each step's ranking without the videos its user had already been shown; best top_k.
+
+    A feed does not show a user a video twice, so a video shown earlier (in an earlier
+    session, or at an earlier step of this one) can never be the step's logged video, and
+    a candidate set that keeps it wastes a slot: the candidates step drops them before
+    forcing the logged video in (CandidatesConfig.exclude_seen).
+
+    Args:
+      retrieved: int64 [T, N], retrieval's ranking per step of one session, best first,
+        -1 padding at the end.
+      session_videos: int64 [T], the session's logged videos (step t excludes those of
+        steps < t).
+      seen_before: int64 [S], the videos the user was shown in earlier sessions.
+      top_k: the videos to keep per step.
+
+    Returns:
+      int64 [T, top_k], the first top_k retrieved videos of each step that were not shown
+      before it, in retrieval's order, -1 padded when fewer remain.
+    """
+    retrieved = np.asarray(retrieved, np.int64)
+    session_videos = np.asarray(session_videos, np.int64)
+    steps = len(session_videos)
+    if retrieved.ndim != 2 or retrieved.shape[0] != steps:
+        raise ValueError(
+            f"without_shown expects retrieved [T, N] and session_videos [T], got "
+            f"{retrieved.shape} and {session_videos.shape}"
+        )
+    drop = (retrieved == ss.PADDING_ID) | np.isin(retrieved, np.asarray(seen_before, np.int64))
+    if steps:
+        # A video is dropped from step t when its first step in the session is before t.
+        videos, first_step = np.unique(session_videos, return_index=True)
+        at = np.clip(np.searchsorted(videos, retrieved), 0, len(videos) - 1)
+        in_session = videos[at] == retrieved
+        drop |= in_session & (first_step[at] < np.arange(steps)[:, None])
+    order = np.argsort(drop, axis=1, kind="stable")[:, :top_k]  # kept ones first, in order
+    kept = np.take_along_axis(retrieved, order, axis=1)
+    kept = np.where(np.take_along_axis(drop, order, axis=1), ss.PADDING_ID, kept)
+    if kept.shape[1] < top_k:
+        kept = np.pad(kept, [(0, 0), (0, top_k - kept.shape[1])], constant_values=ss.PADDING_ID)
+    return kept

@@ -9,6 +9,7 @@ from apache_beam.testing.util import assert_that
 from beam_pipelines.candidates.attach_candidates import AttachCandidates
 from beam_pipelines.candidates.retrieval_model_handler import RetrievalModelHandler
 from beam_pipelines.candidates.session_record import decode_session
+from beam_pipelines.candidates.user_sessions import user_sessions
 from tscac_tf.data import session_io
 from tscac_tf.retrieval import model_dir
 from tscac_tf.specs import session_schema as ss
@@ -16,8 +17,9 @@ from tscac_tf.specs import session_schema as ss
 
 def _check(outputs):
     assert len(outputs) == 6
+    assert {split for split, _ in outputs} == {ss.TRAIN_SPLIT}
     inserted_total = 0
-    for serialized in outputs:
+    for _, serialized in outputs:
         s = session_io.parse_session(
             tf.constant(serialized), with_candidates=True, num_candidates=10
         )
@@ -37,9 +39,11 @@ def test_every_step_gets_k_candidates_with_the_logged_video(inputs):
         decode_session(r)
         for r in tf.data.TFRecordDataset(files, compression_type="GZIP").take(6).as_numpy_iterator()
     ]
+    # Three "users" of two sessions each (grouping is user_sessions_test's business).
+    users = [user_sessions([(ss.TRAIN_SPLIT, r) for r in records[i : i + 2]]) for i in (0, 2, 4)]
     handler = RetrievalModelHandler(
-        model_dir.index_path(inputs.model_dir), 20, 10, sessions_per_batch=4
+        model_dir.index_path(inputs.model_dir), 20, 10, users_per_batch=2
     )
     with test_pipeline.TestPipeline() as p:
-        out = p | beam.Create(records) | AttachCandidates(handler, num_candidates=10, seed=3)
+        out = p | beam.Create(users) | AttachCandidates(handler, num_candidates=10, seed=3)
         assert_that(out, _check)

@@ -21,7 +21,7 @@ def test_options_become_a_config():
     [
         ({"output_dir": "/d/"}, "must differ from data_dir"),
         ({"num_candidates": 0}, "num_candidates must be >= 1"),
-        ({"sessions_per_batch": 0}, "sessions_per_batch"),
+        ({"users_per_batch": 0}, "users_per_batch"),
         ({"num_shards": -1}, "num_shards"),
         ({"model_dir": ""}, "model_dir"),
     ],

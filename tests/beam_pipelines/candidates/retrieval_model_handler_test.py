@@ -1,35 +1,79 @@
-"""RetrievalModelHandler: per-step retrieval for a batch of sessions, equal to the index."""
+"""RetrievalModelHandler: per-step retrieval of a user's sessions, one user per model call."""
 
 import numpy as np
 import tensorflow as tf
 
 from beam_pipelines.candidates.retrieval_model_handler import RetrievalModelHandler
 from beam_pipelines.candidates.session_record import decode_session
+from beam_pipelines.candidates.user_sessions import user_sessions
 from tscac_tf.data import session_io
 from tscac_tf.retrieval import model_dir, session_queries
 from tscac_tf.specs import session_schema as ss
 
 
-def _records(data_dir, count):
+def _users(data_dir, count):
     files = session_io.session_files(data_dir, ss.TRAIN_SPLIT)
-    dataset = tf.data.TFRecordDataset(files, compression_type="GZIP").take(count)
-    return [decode_session(r) for r in dataset.as_numpy_iterator()]
+    records = [
+        decode_session(r)
+        for r in tf.data.TFRecordDataset(files, compression_type="GZIP").as_numpy_iterator()
+    ]
+    by_user = {}
+    for record in records:
+        by_user.setdefault(record.context["user_id"], []).append((ss.TRAIN_SPLIT, record))
+    return [user_sessions(pairs) for pairs in list(by_user.values())[:count]]
 
 
-def test_batch_of_sessions_equals_per_step_queries(inputs):
+class _Spy:
+    """Wraps the loaded index; records the user ids of every model call."""
+
+    def __init__(self, model):
+        self._model = model
+        self.calls = []
+
+    def top_k(self, user_id, *args):
+        self.calls.append(np.unique(user_id))
+        return self._model.top_k(user_id, *args)
+
+
+def _index_top_k(inputs, record, k):
+    session = {**record.steps, "user_id": record.context["user_id"]}
+    q = session_queries.session_queries(session, 20)
+    return inputs.index.top_k(
+        q["user_id"], q["history_video_ids"], q["history_play_time_ms"], np.int32(k)
+    )["video_ids"].numpy()
+
+
+def test_plain_top_k_equals_the_index_and_each_call_holds_one_user(inputs):
     handler = RetrievalModelHandler(
-        model_dir.index_path(inputs.model_dir), 20, 10, max_queries_per_call=7
+        model_dir.index_path(inputs.model_dir), 20, 10, max_queries_per_call=7, exclude_seen=False
     )
-    model = handler.load_model()
-    records = _records(inputs.data_dir, 3)
-    results = list(handler.run_inference(records, model))
-    assert [r.example.session_id for r in results] == [r.session_id for r in records]
-    for record, result in zip(records, results, strict=True):
-        assert result.inference.shape == (record.num_steps, 10)
-        session = {**record.steps, "user_id": record.context["user_id"]}
-        q = session_queries.session_queries(session, 20)
-        expected = inputs.index.top_k(
-            q["user_id"], q["history_video_ids"], q["history_play_time_ms"], np.int32(10)
-        )["video_ids"].numpy()
-        np.testing.assert_array_equal(result.inference, expected)
-    assert handler.batch_elements_kwargs()["max_batch_size"] == 64
+    users = _users(inputs.data_dir, 3)
+    spy = _Spy(handler.load_model())
+    results = list(handler.run_inference(users, spy))
+    assert [r.example for r in results] == users
+    for user, result in zip(users, results, strict=True):
+        assert len(result.inference) == len(user.records)
+        for record, retrieved in zip(user.records, result.inference, strict=True):
+            np.testing.assert_array_equal(retrieved, _index_top_k(inputs, record, 10))
+    # Chunks of 7 steps, never two users in one call: batching cannot change the floats.
+    assert all(len(users_in_call) == 1 for users_in_call in spy.calls)
+    assert len(spy.calls) == sum(-(-u.num_steps // 7) for u in users)
+    assert handler.batch_elements_kwargs()["max_batch_size"] == 8
+
+
+def test_exclude_seen_keeps_the_first_k_videos_not_shown_before(inputs):
+    handler = RetrievalModelHandler(model_dir.index_path(inputs.model_dir), 20, 10)
+    users = _users(inputs.data_dir, 4)
+    results = list(handler.run_inference(users, handler.load_model()))
+    dropped = 0
+    for user, result in zip(users, results, strict=True):
+        for record, seen, retrieved in zip(
+            user.records, user.seen_before, result.inference, strict=True
+        ):
+            ranking = _index_top_k(inputs, record, 60)  # every fake video, in order
+            for t, row in enumerate(ranking):
+                shown = set(seen.tolist()) | set(record.steps["video_id"][:t].tolist())
+                expected = [v for v in row.tolist() if v not in shown][:10]
+                assert retrieved[t].tolist() == expected
+                dropped += len(shown & set(row[:10].tolist()))
+    assert dropped > 0  # the plain top 10 did hold videos the user had seen

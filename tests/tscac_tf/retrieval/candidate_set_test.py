@@ -104,3 +104,45 @@ def test_vectorised_rule_equals_the_loop(real_per_step):
     uniforms = candidate_set.session_rng(1, "v").random(steps)
     for left, right in zip(got, _attach_loop(retrieved, logged, k, uniforms), strict=True):
         np.testing.assert_array_equal(left, right)
+
+
+def test_without_shown_drops_earlier_sessions_and_earlier_steps():
+    # Session [7, 3, 9]; the user saw 5 in an earlier session. Step 0 may offer 3 and 9
+    # (shown later), step 1 not 7, step 2 neither 7 nor 3. -1 is retrieval's padding.
+    retrieved = np.array(
+        [
+            [5, 7, 3, 9, 1, -1],
+            [7, 5, 3, 1, 9, 2],
+            [3, 7, 2, 5, -1, -1],
+        ]
+    )
+    kept = candidate_set.without_shown(retrieved, np.array([7, 3, 9]), np.array([5]), 3)
+    np.testing.assert_array_equal(kept, [[7, 3, 9], [3, 1, 9], [2, -1, -1]])
+
+
+def test_without_shown_keeps_the_ranking_when_nothing_was_shown():
+    retrieved = np.array([[4, 2, 8], [8, 4, 2]])
+    kept = candidate_set.without_shown(retrieved, np.array([1, 6]), np.zeros([0], np.int64), 2)
+    np.testing.assert_array_equal(kept, retrieved[:, :2])
+
+
+def test_without_shown_pads_when_k_exceeds_the_retrieved_width():
+    kept = candidate_set.without_shown(np.array([[4, 2]]), np.array([9]), np.array([2]), 3)
+    np.testing.assert_array_equal(kept, [[4, -1, -1]])
+
+
+def test_without_shown_equals_the_loop():
+    rng = np.random.default_rng(4)
+    session = rng.choice(40, size=12, replace=False)
+    seen = rng.choice(40, size=10, replace=False)
+    retrieved = np.stack([rng.permutation(40)[:30] for _ in session])
+    kept = candidate_set.without_shown(retrieved, session, seen, 8)
+    for t in range(len(session)):
+        shown = set(seen.tolist()) | set(session[:t].tolist())
+        expected = [v for v in retrieved[t].tolist() if v not in shown][:8]
+        assert kept[t].tolist() == expected
+
+
+def test_without_shown_rejects_mismatched_steps():
+    with pytest.raises(ValueError, match="retrieved"):
+        candidate_set.without_shown(np.zeros([2, 3], np.int64), np.array([1]), np.array([]), 2)
