@@ -27,9 +27,9 @@ class CandidatesConfig:
       num_shards: session files per split; 0 lets the runner decide.
       splits: the splits to process.
       exclude_seen: drop from each step's retrieval the videos its user was shown before
-        it (earlier sessions of either split, earlier steps of the session), as the feed
-        that wrote the logs does; the logged video is then retrieved far more often
-        (seen_before.py). False: retrieval's plain top K.
+        it (in earlier sessions of the splits processed, or earlier in the session), as
+        the feed that wrote the logs does, so that more logged videos are retrieved
+        (user_sessions.py). False: retrieval's plain top K.
     """
 
     data_dir: str
