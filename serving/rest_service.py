@@ -35,7 +35,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def parse_request(self) -> bool:
         # Called as soon as the request line is read: from here on the connection is busy.
-        self.server.set_busy(self.connection, True)
+        self.server.set_busy(self.connection)
         return super().parse_request()
 
     def do_GET(self):
@@ -72,7 +72,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(payload)
-        self.server.set_busy(self.connection, False)
+        if not self.server.set_idle(self.connection):
+            # stop() ran while this request was answered, so it did not close this
+            # connection: leave now rather than wait `timeout` for a request.
+            self.close_connection = True
 
     def log_message(self, format, *args):  # noqa: A002 - BaseHTTPRequestHandler's signature
         _log.debug("%s %s", self.address_string(), format % args)
@@ -111,10 +114,17 @@ class RestServer(ThreadingHTTPServer):
         with self._lock:
             self._busy.pop(conn, None)
 
-    def set_busy(self, conn: socket.socket, busy: bool) -> None:
+    def set_busy(self, conn: socket.socket) -> None:
         with self._lock:
             if conn in self._busy:
-                self._busy[conn] = busy
+                self._busy[conn] = True
+
+    def set_idle(self, conn: socket.socket) -> bool:
+        """Marks conn idle; False when the server is stopping (the connection must close)."""
+        with self._lock:
+            if conn in self._busy:
+                self._busy[conn] = False
+            return not self.stopping
 
     def start(self) -> RestServer:
         self._thread = threading.Thread(target=self.serve_forever, name="rest-accept", daemon=True)

@@ -4,6 +4,7 @@ wait for idle connections."""
 import http.client
 import json
 import socket
+import threading
 import time
 
 import pytest
@@ -55,3 +56,35 @@ def test_stop_closes_idle_keep_alive_connections(server):
     assert time.monotonic() - began < 5
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", server.port), timeout=2)
+
+
+class _StopsWhileAnswering(RestServer):
+    """A server whose stop() begins after a response is written, before the connection
+    is marked idle: the window in which stop() used to miss it and then wait for the
+    connection's 120-second read timeout."""
+
+    stopper = None
+    stop_began = threading.Event()
+
+    def set_idle(self, conn):
+        if self.stopper is None:
+            self.stopper = threading.Thread(target=self.stop)
+            self.stopper.start()
+            while not self.stopping:
+                time.sleep(0.001)
+            self.stop_began.set()
+        return super().set_idle(conn)
+
+
+def test_stop_during_a_response_does_not_wait_for_the_idle_timeout():
+    rest = _StopsWhileAnswering(
+        "127.0.0.1", 0, RestApi(ModelManager([], ServingLimits())), 1000
+    ).start()
+    conn = http.client.HTTPConnection("127.0.0.1", rest.port, timeout=10)
+    conn.request("GET", "/v1/models/x")
+    response = conn.getresponse()
+    assert response.status == 404
+    response.read()
+    assert rest.stop_began.wait(timeout=30)
+    rest.stopper.join(timeout=30)
+    assert not rest.stopper.is_alive()  # before the fix: blocked for 120 s
