@@ -51,7 +51,7 @@ def _add_candidates(sub) -> None:
     p.add_argument("--output-dir", help="Default: DATA_DIR with the suffix _candidates.")
     p.add_argument("--num-candidates", type=int, help="K (default: the model's, 50).")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--users-per-batch", type=int, default=8)
+    p.add_argument("--users-per-batch", type=int, default=8, help="Users per RunInference batch.")
     p.add_argument("--num-shards", type=int, default=0, help="Files per split (0: runner's).")
     p.add_argument(
         "--exclude-seen",
