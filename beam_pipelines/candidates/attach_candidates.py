@@ -1,10 +1,10 @@
 """AttachCandidates: UserSessions -> (split, serialised session with C_t in every step).
 
 RunInference retrieves the top K videos for every step of a user's sessions
-(RetrievalModelHandler); then the
-logged video is forced into each set (tscac_tf/retrieval/candidate_set.py), with the
-insertion position drawn from a generator seeded by (seed, session_id), so the output does
-not depend on batching, worker count or order.
+(RetrievalModelHandler); then the logged video is forced into each set
+(tscac_tf/retrieval/candidate_set.py), with the insertion position drawn from a generator
+seeded by (seed, session_id), so the output does not depend on batching, worker count or
+order.
 """
 
 from __future__ import annotations

@@ -8,14 +8,6 @@ from beam_pipelines.candidates.config import CandidatesConfig
 from beam_pipelines.pipeline_flags import add_flag
 
 
-def true_or_false(value: str) -> bool:
-    if value.lower() in ("true", "1", "yes"):
-        return True
-    if value.lower() in ("false", "0", "no"):
-        return False
-    raise ValueError(f"expected true or false, got {value!r}")
-
-
 class CandidatesOptions(PipelineOptions):
     """--data_dir, --model_dir, --output_dir, --num_candidates, --seed, ..."""
 
@@ -40,13 +32,13 @@ class CandidatesOptions(PipelineOptions):
         add_flag(
             parser, "--num_shards", type=int, default=0, help="Files per split (0: runner decides)."
         )
-
         add_flag(
             parser,
-            "--exclude_seen",
-            type=true_or_false,
+            "--keep_seen",
+            dest="exclude_seen",
+            action="store_false",
             default=True,
-            help="Drop videos the user was shown before each step (default true).",
+            help="keep the videos the user was shown before each step among its candidates",
         )
 
     def to_config(self) -> CandidatesConfig:

@@ -94,7 +94,7 @@ class RetrievalModelHandler(ModelHandler[UserSessions, PredictionResult, Any]):
                 ranking = candidate_set.without_shown(
                     ranking, record.steps["video_id"], seen, self._top_k
                 )
-            out.append(ranking[:, : self._top_k])
+            out.append(ranking)
         return out
 
     def _retrieve(self, model: Any, queries: dict, k: int) -> np.ndarray:

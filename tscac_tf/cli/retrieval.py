@@ -104,8 +104,9 @@ def _candidates(args) -> dict:
         f"--seed={args.seed}",
         f"--users_per_batch={args.users_per_batch}",
         f"--num_shards={args.num_shards}",
-        f"--exclude_seen={args.exclude_seen}",
     ]
+    if not args.exclude_seen:
+        argv.append("--keep_seen")
     if args.num_candidates is not None:
         argv.append(f"--num_candidates={args.num_candidates}")
     return {"output_dir": output_dir, **pipeline.run(argv + list(args.unknown_args))}

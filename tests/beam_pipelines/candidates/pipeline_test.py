@@ -38,7 +38,7 @@ def runs(inputs, tmp_path_factory):
     second = pipeline.run(
         [*common, f"--output_dir={root / 'b'}", "--users_per_batch=5", "--num_shards=2"]
     )
-    pipeline.run([*common, f"--output_dir={root / 'plain'}", "--exclude_seen=false"])
+    pipeline.run([*common, f"--output_dir={root / 'plain'}", "--keep_seen"])
     return str(root / "a"), str(root / "b"), first, second, str(root / "plain")
 
 
