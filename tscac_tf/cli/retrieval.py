@@ -31,6 +31,12 @@ def _add_train(sub) -> None:
     p.add_argument("--epochs", type=int, help="Override the preset's epochs.")
     p.add_argument("--batch-size", type=int, help="Override the preset's batch size.")
     p.add_argument("--seed", type=int, help="Override the preset's seed.")
+    p.add_argument(
+        "--positives",
+        choices=("engaged", "exposures"),
+        help="What to train on: the long views and clicks (the presets' default) or every "
+        "logged exposure.",
+    )
     p.add_argument("--verbose", type=int, default=0, help="Keras fit verbosity (0, 1, 2).")
 
 
@@ -79,6 +85,7 @@ def _train(args) -> dict:
             ("epochs", args.epochs),
             ("batch_size", args.batch_size),
             ("seed", args.seed),
+            ("positives", args.positives),
         )
         if value is not None
     }

@@ -41,6 +41,10 @@ USER_NUMERIC = (
 )  # log1p, standardised
 VIDEO_CATEGORICAL = ("author_id", "video_type", "upload_type", "first_tag", "music_type")
 VIDEO_NUMERIC = ("log_duration", "duration_missing", "aspect_ratio")
+TAG_VOCABULARY = "tag"  # vocabularies[TAG_VOCABULARY]: every tag id of `video_tags`
+# Bumped whenever the tables gain or change an array: part of the preprocess step's
+# parameters, so a pipeline workdir written by an older version recomputes its tables.
+VERSION = 2
 
 _TABLES_FILE = "feature_tables.npz"
 _VOCAB_FILE = "feature_vocabularies.json"
@@ -74,12 +78,29 @@ def _encode(values: pd.Series, vocab: Sequence[str]) -> np.ndarray:
     return np.array([index.get(v, 0) if v is not None else 0 for v in values], dtype=np.int64)
 
 
+def tags(tag: object) -> list[str]:
+    """The category ids of a KuaiRand `tag` value ("20,43" -> ["20", "43"]), [] when empty."""
+    if tag is None or (isinstance(tag, float) and np.isnan(tag)):
+        return []
+    if isinstance(tag, (int, float, np.integer, np.floating)) and float(tag).is_integer():
+        return [str(int(tag))]  # a one-tag column that a CSV reader parsed as numbers
+    return [t for t in (part.strip() for part in str(tag).split(",")) if t]
+
+
 def first_tag(tag: object) -> str | None:
     """The first category id of a KuaiRand `tag` value ("20,43" -> "20"), None when empty."""
-    if tag is None or (isinstance(tag, float) and np.isnan(tag)):
-        return None
-    head = str(tag).split(",")[0].strip()
-    return head or None
+    listed = tags(tag)
+    return listed[0] if listed else None
+
+
+def _encode_tag_lists(lists: Sequence[list[str]]) -> tuple[np.ndarray, list[str]]:
+    """int64 [N, max tags] codes (0 = no tag in that slot) and the tag vocabulary."""
+    vocab = build_vocabulary(pd.Series([t for listed in lists for t in listed], dtype=object))
+    index = {t: i + 1 for i, t in enumerate(vocab)}
+    codes = np.zeros((len(lists), max([len(listed) for listed in lists], default=0) or 1), np.int64)
+    for row, listed in enumerate(lists):
+        codes[row, : len(listed)] = [index[t] for t in listed]
+    return codes, vocab
 
 
 @dataclasses.dataclass
@@ -91,6 +112,9 @@ class FeatureTables:
       user_categorical: int64 [U+1, len(USER_CATEGORICAL)], codes in [0, vocab size].
       user_numeric: float32 [U+1, len(USER_NUMERIC)].
       video_ids, video_categorical, video_numeric: the same for videos.
+      video_tags: int64 [V+1, max tags per video], every tag of a video (KuaiRand's `tag`
+        lists up to three; `first_tag` above keeps only the first), as codes of
+        vocabularies[TAG_VOCABULARY], 0 in unused slots and for the unknown row.
       video_duration_ms: float32 [V+1], raw duration (0 where unknown), for watch ratios.
       vocabularies: {column: [value, ...]}; code i >= 1 is vocabularies[column][i - 1].
       numeric_stats: {column: (mean, std)} used for standardisation (before it, log1p).
@@ -103,12 +127,18 @@ class FeatureTables:
     video_categorical: np.ndarray
     video_numeric: np.ndarray
     video_duration_ms: np.ndarray
+    video_tags: np.ndarray
     vocabularies: dict[str, list[str]]
     numeric_stats: dict[str, tuple[float, float]]
 
     def vocab_size(self, column: str) -> int:
         """Number of codes of a categorical column, including code 0."""
         return len(self.vocabularies[column]) + 1
+
+    @property
+    def num_tag_codes(self) -> int:
+        """Number of codes of `video_tags`, including 0 (no tag)."""
+        return self.vocab_size(TAG_VOCABULARY)
 
     @property
     def user_vocab_sizes(self) -> list[int]:
@@ -155,6 +185,7 @@ class FeatureTables:
             "first_tag": videos["tag"].map(first_tag),
             "music_type": _category_strings(videos["music_type"]),
         }
+        tag_codes, vocabularies[TAG_VOCABULARY] = _encode_tag_lists(videos["tag"].map(tags))
         video_cat = []
         for col in VIDEO_CATEGORICAL:
             vocabularies[col] = build_vocabulary(video_strings[col])
@@ -190,7 +221,10 @@ class FeatureTables:
         v_duration = np.concatenate([[0.0], np.where(dur_missing, 0.0, duration)]).astype(
             np.float32
         )
-        return cls(u_ids, u_cat, u_num, v_ids, v_cat, v_num, v_duration, vocabularies, stats)
+        v_tags = np.vstack([np.zeros((1, tag_codes.shape[1]), np.int64), tag_codes])
+        return cls(
+            u_ids, u_cat, u_num, v_ids, v_cat, v_num, v_duration, v_tags, vocabularies, stats
+        )
 
     @classmethod
     def from_csv(cls, user_csv: str, video_csv: str) -> FeatureTables:
@@ -228,6 +262,17 @@ class FeatureTables:
                 )
         with np.load(tables_path) as arrays:
             data = {k: arrays[k] for k in arrays.files}
+        expected = [
+            f.name
+            for f in dataclasses.fields(cls)
+            if f.name not in ("vocabularies", "numeric_stats")
+        ]
+        missing = [name for name in expected if name not in data]
+        if missing:
+            raise ValueError(
+                f"feature tables: {tables_path} has no {', '.join(missing)}: it was written by "
+                f"an older `tscac preprocess` (tables version < {VERSION}); run preprocess again"
+            )
         with open(vocab_path) as f:
             meta = json.load(f)
         stats = {k: tuple(v) for k, v in meta["numeric_stats"].items()}

@@ -33,6 +33,7 @@ import subprocess
 import sys
 from collections.abc import Mapping
 
+from tscac_tf.features import feature_tables
 from tscac_tf.pipeline.component import Component
 
 PRESETS = ("small", "default", "pure")
@@ -264,7 +265,9 @@ def components(config: RunConfig, workdir: str) -> list[Component]:
         logs = {"external_inputs": {"logs": os.path.abspath(config.data_dir)}}
     beam = {"beam_args": list(config.beam_args)}
     out += [
-        Component("preprocess", _preprocess, params=beam, estimated_seconds=est["preprocess"], **logs),
+        # The tables' version is a parameter so that a workdir from older code recomputes.
+        Component("preprocess", _preprocess, params={**beam, "feature_tables_version": feature_tables.VERSION},
+                  estimated_seconds=est["preprocess"], **logs),
         Component("retrieval", _retrieval, upstream={"examples": "preprocess"}, params=preset, estimated_seconds=est["retrieval"]),
         Component("candidates", _candidates, upstream={"examples": "preprocess", "retrieval": "retrieval"},
                   params={**beam, "exclude_seen": True}, estimated_seconds=est["candidates"]),

@@ -1,8 +1,12 @@
 """CandidateTower: a video id -> its retrieval embedding e(v) (the TFRS candidate model).
 
-Built from the video id embedding and the encoded video features (author, type, upload
-type, first tag, music type, log duration, aspect ratio), so a video with few logged
-exposures still lands near videos that share its features.
+Built from the video id embedding, the encoded video features (author, type, upload
+type, first tag, music type, log duration, aspect ratio) and the mean embedding of all the
+video's tags, so a video with few logged exposures still lands near videos that share its
+features. The tag bag matters because a video belongs to every one of its tags: a quarter of
+KuaiRand-Pure's videos have two or three, and a user interested in the second one is as
+likely to be shown the video as one interested in the first (on the default preset the bag
+raised recall@50 from 1.40x to about 1.45x popularity's; RESULTS.md, Retrieval).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import tensorflow as tf
 
 from tscac_tf.features.feature_tables import FeatureTables
 from tscac_tf.networks import distinct
+from tscac_tf.retrieval import history_pooling
 from tscac_tf.retrieval.config import TowerConfig
 from tscac_tf.retrieval.entity_features import EntityFeatures
 
@@ -45,6 +50,10 @@ class CandidateTower(tf.keras.Model):
             config.feature_embedding_dim,
             name="video_features",
         )
+        self._tag_codes = tf.Variable(tables.video_tags, trainable=False, name="tag_codes")
+        self.tag_embedding = tf.keras.layers.Embedding(
+            tables.num_tag_codes, config.feature_embedding_dim, name="tags"
+        )
         self.mlp = projection(config, "video_projection")
         self.prior = tf.keras.layers.Dense(1, name="video_prior")
 
@@ -64,10 +73,17 @@ class CandidateTower(tf.keras.Model):
     def call(self, video_ids: tf.Tensor) -> tf.Tensor:
         return distinct.map_distinct(self._embed, video_ids)
 
+    def _features(self, video_ids: tf.Tensor) -> tf.Tensor:
+        """EntityFeatures ++ the mean embedding of the video's tags (0 when it has none)."""
+        codes = tf.gather(self._tag_codes, self.features.rows(video_ids))  # [N, T]
+        present = tf.cast(codes > 0, tf.float32)
+        tag_bag = history_pooling.weighted_mean(self.tag_embedding(codes), present)
+        return tf.concat([self.features(video_ids), tag_bag], axis=-1)
+
     def _direction(self, video_ids: tf.Tensor) -> tf.Tensor:
-        return tf.math.l2_normalize(self.mlp(self.features(video_ids)), axis=-1)
+        return tf.math.l2_normalize(self.mlp(self._features(video_ids)), axis=-1)
 
     def _embed(self, video_ids: tf.Tensor) -> tf.Tensor:
-        features = self.features(video_ids)
+        features = self._features(video_ids)
         direction = tf.math.l2_normalize(self.mlp(features), axis=-1)
         return tf.concat([direction, self.prior(features)], axis=-1)

@@ -44,7 +44,9 @@ def fit(data_dir: str, config: RetrievalConfig, verbose: int = 0) -> TrainedRetr
     history_length, training = config.towers.history_length, config.training
     # One ordered pass for the counts behind q(v), then shuffled passes to train.
     every = training_data.collect(
-        training_data.positive_examples(data_dir, ss.TRAIN_SPLIT, history_length)
+        training_data.positive_examples(
+            data_dir, ss.TRAIN_SPLIT, history_length, positives=training.positives
+        )
     )
     known = tables.video_rows(every["video_id"]) > 0
     frequencies = VideoFrequencies.from_ids(every["video_id"][known])
@@ -52,7 +54,9 @@ def fit(data_dir: str, config: RetrievalConfig, verbose: int = 0) -> TrainedRetr
     # The positives are read and parsed once and cached in memory (~100 bytes a positive
     # with H = 20), then reshuffled every epoch.
     examples = (
-        training_data.positive_examples(data_dir, ss.TRAIN_SPLIT, history_length, tables)
+        training_data.positive_examples(
+            data_dir, ss.TRAIN_SPLIT, history_length, tables, positives=training.positives
+        )
         .cache()
         .shuffle(training.shuffle_buffer, seed=training.seed, reshuffle_each_iteration=True)
     )
@@ -64,6 +68,7 @@ def fit(data_dir: str, config: RetrievalConfig, verbose: int = 0) -> TrainedRetr
         model.query_tower, model.candidate_tower, tables.video_ids[1:], config.index_top_n
     )
     metrics = {
+        "positives": training.positives,
         "train_positives": int(len(every["video_id"])),
         "train_positives_in_table": frequencies.total,
         "distinct_positive_videos": int(len(frequencies.video_ids)),

@@ -3,7 +3,7 @@
 Read with the trainers' own reader (tscac_tf/data/reader.py), so the retrieval query of a
 step is exactly the history the policies see: user_id, history_video_ids and
 history_play_time_ms of s_t, with the logged video as the label. A positive is a long
-view or a click. Training also drops positives whose video is not in the feature table: a
+view or a click (or, with `positives=EXPOSURES`, any logged exposure). Training also drops positives whose video is not in the feature table: a
 video outside the table can never be retrieved, so it cannot be a target (evaluation keeps
 them, as misses).
 """
@@ -15,6 +15,7 @@ import tensorflow as tf
 
 from tscac_tf.data import reader
 from tscac_tf.features.feature_tables import FeatureTables
+from tscac_tf.retrieval import config as config_lib
 
 EXAMPLE_KEYS = ("user_id", "history_video_ids", "history_play_time_ms", "video_id")
 _READ_BATCH = 1024  # transitions per reader batch before positives are selected
@@ -33,6 +34,7 @@ def positive_examples(
     shuffle: bool = False,
     seed: int = 0,
     shuffle_buffer: int = 10_000,
+    positives: str = config_lib.ENGAGED,
 ) -> tf.data.Dataset:
     """Unbatched positives {user_id [], history_video_ids [H], history_play_time_ms [H], video_id []}.
 
@@ -42,10 +44,15 @@ def positive_examples(
       history_length: H.
       tables: when given, only positives whose video has a row in the video table.
       shuffle, seed, shuffle_buffer: passed to the reader (steps shuffled across sessions).
+      positives: config.ENGAGED (long views and clicks) or config.EXPOSURES (every step).
 
     Raises:
       FileNotFoundError: the split has no session files.
+      ValueError: `positives` is neither.
     """
+    if positives not in config_lib.POSITIVES:
+        raise ValueError(f"positives must be one of {config_lib.POSITIVES}, got {positives!r}")
+    every_step = positives == config_lib.EXPOSURES
     known = None
     if tables is not None:
         known = tf.lookup.StaticHashTable(
@@ -58,7 +65,7 @@ def positive_examples(
 
     def select(batch):
         video_id = batch["logged_video_id"]
-        keep = is_positive(batch)
+        keep = is_positive(batch) | every_step
         if known is not None:
             keep &= known.lookup(video_id) > 0
         fields = {k: batch["observation"][k] for k in EXAMPLE_KEYS[:3]}

@@ -37,6 +37,17 @@ def test_train_evaluate_candidates(tmp_path, capsys):
     trained = _json_out(capsys)
     assert len(trained["loss_per_epoch"]) == 3 and trained["indexed_videos"] == 300
     assert os.path.exists(os.path.join(model, "index", "saved_model.pb"))
+    assert trained["positives"] == "engaged"
+
+    exposures = str(tmp_path / "exposures")
+    common = ["--data-dir", data, "--preset", "small", "--epochs", "1"]
+    argv = ["retrieval", "train", *common, "--model-dir", exposures, "--positives", "exposures"]
+    assert main(argv) == 0
+    every = _json_out(capsys)
+    assert every["positives"] == "exposures"
+    assert every["train_positives"] > trained["train_positives"]
+    with open(os.path.join(exposures, "retrieval_config.json")) as f:
+        assert json.load(f)["training"]["positives"] == "exposures"
 
     assert main(["retrieval", "evaluate", "--data-dir", data, "--model-dir", model]) == 0
     printed = _json_out(capsys)

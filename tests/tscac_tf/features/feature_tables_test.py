@@ -59,6 +59,42 @@ def test_first_tag():
     assert ft.first_tag("20,43") == "20"
     assert ft.first_tag(float("nan")) is None
     assert ft.first_tag("") is None
+    assert ft.first_tag(39.0) == "39"  # a one-tag column read as numbers
+
+
+def test_tags():
+    assert ft.tags("20, 43,7") == ["20", "43", "7"]
+    assert ft.tags("5") == ["5"] and ft.tags(5) == ["5"]
+    assert ft.tags(float("nan")) == [] and ft.tags(None) == [] and ft.tags(" , ") == []
+
+
+def test_video_tags_hold_every_tag_of_a_video(frames):
+    users, videos = frames
+    videos = videos.copy()
+    videos["tag"] = [None, "3", "3,8", "8,9,3", *videos["tag"].iloc[4:]]
+    tables = ft.FeatureTables.from_frames(users, videos)
+    vocab = tables.vocabularies[ft.TAG_VOCABULARY]
+    assert tables.video_tags.shape == (len(videos) + 1, 3)
+    assert tables.num_tag_codes == len(vocab) + 1
+    assert not tables.video_tags[0].any()  # the unknown video
+
+    def decoded(row):
+        return [vocab[c - 1] for c in tables.video_tags[row] if c > 0]
+
+    assert [decoded(row) for row in (1, 2, 3, 4)] == [[], ["3"], ["3", "8"], ["8", "9", "3"]]
+    # every real tag occurrence is encoded, each in its own slot
+    expected = sum(len(ft.tags(t)) for t in videos["tag"])
+    assert (tables.video_tags > 0).sum() == expected
+
+
+def test_load_refuses_tables_of_an_older_version(frames, tmp_path):
+    ft.FeatureTables.from_frames(*frames).save(str(tmp_path))
+    path = tmp_path / "feature_tables.npz"
+    with np.load(path) as arrays:
+        old = {k: arrays[k] for k in arrays.files if k != "video_tags"}
+    np.savez_compressed(path, **old)
+    with pytest.raises(ValueError, match="feature_tables.npz has no video_tags.*run preprocess"):
+        ft.FeatureTables.load(str(tmp_path))
 
 
 def test_vocabulary_by_frequency_then_value():
@@ -82,6 +118,7 @@ def test_save_load_round_trip(frames, tmp_path):
         "user_numeric",
         "video_categorical",
         "video_duration_ms",
+        "video_tags",
     ):
         np.testing.assert_array_equal(getattr(loaded, name), getattr(tables, name))
     assert loaded.vocabularies == tables.vocabularies

@@ -27,6 +27,7 @@ def test_unknown_preset_lists_the_known_ones():
         (lambda: config.TowerConfig(max_watch_ratio=0.0), "max_watch_ratio"),
         (lambda: config.TrainingConfig(batch_size=1), "in-batch negatives"),
         (lambda: config.TrainingConfig(temperature=0.0), "temperature"),
+        (lambda: config.TrainingConfig(positives="clicks"), "positives must be one of"),
         (lambda: config.RetrievalConfig(num_candidates=101), "num_candidates"),
         (lambda: config.RetrievalConfig(eval_recall_ks=(10, 200)), "evaluation k"),
     ],

@@ -7,7 +7,7 @@ import tensorflow as tf
 from tscac_tf.retrieval import config
 from tscac_tf.retrieval.candidate_tower import CandidateTower
 from tscac_tf.retrieval.query_tower import QueryTower
-from tscac_tf.testing import fake_sessions
+from tscac_tf.testing import fake_sessions, fake_transitions
 
 WORLD = fake_sessions.FakeWorld(num_users=6, num_videos=20, train_sessions=1, eval_sessions=1)
 
@@ -78,3 +78,26 @@ def test_watch_ratio_changes_the_query(towers):
     watched_a = _query(query, user, [[a, b]], [[60_000, 100]])
     watched_b = _query(query, user, [[a, b]], [[100, 60_000]])
     assert not np.allclose(watched_a, watched_b, atol=1e-4)
+
+
+def test_candidate_tower_pools_every_tag_of_a_video():
+    # Real KuaiRand-Pure rows: some videos have two tags; the second must reach e(v).
+    tables = fake_transitions.fake_feature_tables(num_users=5, num_videos=60)
+    two = np.nonzero((tables.video_tags > 0).sum(axis=1) == 2)[0]
+    assert two.size, "the first 60 KuaiRand-Pure videos include two-tag videos"
+    row = int(two[0])
+    tf.keras.utils.set_random_seed(0)
+    candidate = CandidateTower(tables, config.preset("small").towers)
+    video = tf.constant([tables.video_ids[row]], tf.int64)
+    first, second = tables.video_tags[row, :2]
+    bag = candidate.tag_embedding(tf.constant([first, second])).numpy().mean(axis=0)
+    features = candidate._features(video).numpy()[0]
+    np.testing.assert_allclose(features[-bag.size :], bag, rtol=1e-6)
+    before = candidate(video).numpy()
+    codes = candidate._tag_codes.numpy()
+    codes[row, 1] = 0  # drop the second tag only
+    candidate._tag_codes.assign(codes)
+    assert not np.allclose(candidate(video).numpy(), before, atol=1e-5)
+    # the unknown video (padding, cold start) has no tags and pools to zeros
+    unknown = candidate._features(tf.constant([-1], tf.int64)).numpy()[0]
+    np.testing.assert_array_equal(unknown[-bag.size :], 0.0)

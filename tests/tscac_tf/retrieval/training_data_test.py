@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from tscac_tf.data import session_io
-from tscac_tf.retrieval import training_data
+from tscac_tf.retrieval import config, training_data
 from tscac_tf.specs import session_schema as ss
 from tscac_tf.testing import fake_sessions
 
@@ -29,6 +29,20 @@ def test_positive_examples_are_the_long_views_and_clicks(data):
     got = training_data.collect(training_data.positive_examples(path, ss.TRAIN_SPLIT, 5))
     assert sorted(zip(got["user_id"].tolist(), got["video_id"].tolist(), strict=True)) == expected
     assert got["history_video_ids"].shape == (len(expected), 5)
+
+
+def test_exposures_mode_keeps_every_step_in_order(data):
+    path, _ = data
+    sessions = session_io.read_sessions_numpy(session_io.session_files(path, ss.TRAIN_SPLIT))
+    expected = sorted((int(s["user_id"]), int(v)) for s in sessions for v in s["video_id"])
+    got = training_data.collect(
+        training_data.positive_examples(path, ss.TRAIN_SPLIT, 5, positives=config.EXPOSURES)
+    )
+    assert sorted(zip(got["user_id"].tolist(), got["video_id"].tolist(), strict=True)) == expected
+    engaged = training_data.collect(training_data.positive_examples(path, ss.TRAIN_SPLIT, 5))
+    assert len(engaged["video_id"]) < len(expected)  # the fake world has unengaged steps
+    with pytest.raises(ValueError, match="positives must be one of"):
+        training_data.positive_examples(path, ss.TRAIN_SPLIT, 5, positives="clicks")
 
 
 def test_known_videos_only_when_tables_are_given(data):
