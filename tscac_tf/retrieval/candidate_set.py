@@ -73,7 +73,11 @@ def attach_logged(
 
 
 def without_shown(
-    retrieved: np.ndarray, session_videos: np.ndarray, seen_before: np.ndarray, top_k: int
+    retrieved: np.ndarray,
+    session_videos: np.ndarray,
+    seen_before: np.ndarray,
+    top_k: int,
+    steps: np.ndarray | None = None,
 ) -> np.ndarray:
     """Each step's ranking without the videos its user had already been shown; best top_k.
 
@@ -89,26 +93,35 @@ def without_shown(
         steps < t).
       seen_before: int64 [S], the videos the user was shown in earlier sessions.
       top_k: the videos to keep per step.
+      steps: int64 [R], when only some steps are ranked: the step of each row of
+        `retrieved` (then [R, N]); by default row t is step t.
 
     Returns:
-      int64 [T, top_k], the first top_k retrieved videos of each step that were not shown
-      before it, in retrieval's order, -1 padded when fewer remain.
+      int64 [T (or R), top_k], the first top_k retrieved videos of each step that were not
+      shown before it, in retrieval's order, -1 padded when fewer remain.
     """
     retrieved = np.asarray(retrieved, np.int64)
     session_videos = np.asarray(session_videos, np.int64)
-    steps = len(session_videos)
-    if retrieved.ndim != 2 or retrieved.shape[0] != steps:
+    if steps is None:
+        steps = np.arange(len(session_videos))
+    steps = np.asarray(steps, np.int64)
+    if (
+        retrieved.ndim != 2
+        or session_videos.ndim != 1
+        or retrieved.shape[0] != len(steps)
+        or ((steps < 0) | (steps >= len(session_videos))).any()
+    ):
         raise ValueError(
-            f"without_shown expects retrieved [T, N] and session_videos [T], got "
-            f"{retrieved.shape} and {session_videos.shape}"
+            f"without_shown expects retrieved [R, N], session_videos [T] and R steps in "
+            f"[0, T), got {retrieved.shape}, {session_videos.shape} and steps {steps.tolist()}"
         )
     drop = (retrieved == ss.PADDING_ID) | np.isin(retrieved, np.asarray(seen_before, np.int64))
-    if steps:
+    if len(steps):
         # A video is dropped from step t when its first step in the session is before t.
         videos, first_step = np.unique(session_videos, return_index=True)
         at = np.clip(np.searchsorted(videos, retrieved), 0, len(videos) - 1)
         in_session = videos[at] == retrieved
-        drop |= in_session & (first_step[at] < np.arange(steps)[:, None])
+        drop |= in_session & (first_step[at] < steps[:, None])
     order = np.argsort(drop, axis=1, kind="stable")[:, :top_k]  # kept ones first, in order
     kept = np.take_along_axis(retrieved, order, axis=1)
     kept = np.where(np.take_along_axis(drop, order, axis=1), ss.PADDING_ID, kept)

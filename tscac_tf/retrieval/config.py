@@ -67,7 +67,7 @@ class TrainingConfig:
       positives: ENGAGED (long views and clicks) or EXPOSURES (every logged exposure). A
         video's chance to be an engaged positive at a step is mostly its chance to be shown
         there, which the exposures say with twice the data; on the default preset
-        EXPOSURES raised recall@50 of the engaged eval positives from 1.47x to 1.59x
+        EXPOSURES raised recall@50 of the engaged eval positives from 1.51x to 1.64x
         popularity's (RESULTS.md, Retrieval). The default follows issue 4.
     """
 
@@ -112,8 +112,9 @@ class RetrievalConfig:
       eval_recall_ks: the k of recall@k in the evaluation (each <= N).
       eval_ndcg_k: the k of NDCG@k (<= N).
       eval_exclude_seen: the evaluation drops from every method's ranking the videos the
-        query's user was already shown (evaluation.py); the unfiltered metrics are
-        reported beside them either way.
+        query's user had been shown before the step, in earlier sessions of either split
+        and earlier in the session (evaluation.py); the unfiltered metrics are reported
+        beside them either way.
       seed: seeds the random baseline and the logged-video insertion position.
     """
 

@@ -7,13 +7,12 @@ indexed videos, whose metrics are computed exactly in expectation rather than sa
 
 Already-seen filter (`RetrievalConfig.eval_exclude_seen`, on by default): a feed does not
 show a user a video again, so every method's ranking of a query drops the videos its user
-was already shown (every exposure of the training split, and the session's history) before
-the top k is cut, as a production retrieval stage would. The same filter applies to the
-model and both baselines; a target the user had already been shown is then a miss for
-every method (`share_of_targets_seen_before` reports how often). Exposures of earlier
-eval-split sessions are not filtered (queries carry no timestamps), which costs every
-method alike. The unfiltered metrics are always reported as well
-(`methods_without_seen_filter`).
+had been shown before the step (every video of the user's earlier sessions in either split,
+and the session's earlier steps; tscac_tf/retrieval/eval_queries.py) before the top k is
+cut, as a production retrieval stage would and as the candidates step does. The same filter
+applies to the model and both baselines; a target the user had already been shown is then a
+miss for every method (`share_of_targets_seen_before` reports how often). The unfiltered
+metrics are always reported as well (`methods_without_seen_filter`).
 """
 
 from __future__ import annotations
@@ -21,8 +20,8 @@ from __future__ import annotations
 import numpy as np
 
 from tscac_tf.features.feature_tables import FeatureTables
+from tscac_tf.retrieval import eval_queries, retrieval_index, training_data
 from tscac_tf.retrieval import model_dir as model_dir_lib
-from tscac_tf.retrieval import retrieval_index, training_data
 from tscac_tf.retrieval.config import RetrievalConfig
 from tscac_tf.retrieval.video_frequencies import VideoFrequencies
 from tscac_tf.specs import session_schema as ss
@@ -65,64 +64,6 @@ def random_ranking_metrics(
     gains = 1.0 / np.log2(np.arange(min(ndcg_k, num_videos)) + 2.0)
     out[f"ndcg@{ndcg_k}"] = float(share_indexed * gains.sum() / num_videos)
     return out
-
-
-def _rows(ids, table: np.ndarray) -> np.ndarray:
-    """The index of each id in the sorted 1-D `table`, -1 where absent."""
-    ids = np.asarray(ids, np.int64)
-    if not len(table):
-        return np.full(ids.shape, -1, np.int64)
-    row = np.minimum(np.searchsorted(table, ids), len(table) - 1)
-    return np.where(table[row] == ids, row, -1)
-
-
-class SeenFilter:
-    """Which retrieved videos a query's user was already shown.
-
-    Args:
-      user_ids, video_ids: int64 [N] the exposures known before the queries (one pair each).
-    """
-
-    def __init__(self, user_ids: np.ndarray, video_ids: np.ndarray):
-        self._users = np.unique(np.asarray(user_ids, np.int64))
-        self._videos = np.unique(np.asarray(video_ids, np.int64))
-        self._keys = np.unique(self._key(user_ids, video_ids))
-        self._count = np.bincount(
-            self._keys // max(len(self._videos), 1), minlength=len(self._users)
-        )
-
-    def _key(self, user_ids, video_ids) -> np.ndarray:
-        """user row · |videos| + video row, -1 where either is unknown."""
-        user, video = _rows(user_ids, self._users), _rows(video_ids, self._videos)
-        return np.where((user >= 0) & (video >= 0), user * len(self._videos) + video, -1)
-
-    def seen_counts(self, user_ids: np.ndarray) -> np.ndarray:
-        """int64 [B]: how many distinct videos each user was shown before."""
-        row = _rows(user_ids, self._users)
-        return (
-            np.where(row >= 0, self._count[np.maximum(row, 0)], 0) if len(self._users) else row * 0
-        )
-
-    def shown_before(self, user_ids, videos) -> np.ndarray:
-        """bool [B, k]: videos[b, j] was among user_ids[b]'s earlier exposures."""
-        videos = np.asarray(videos, np.int64)
-        keys = self._key(np.broadcast_to(np.asarray(user_ids)[:, None], videos.shape), videos)
-        return (keys >= 0) & (_rows(keys, self._keys) >= 0)
-
-    def mask(self, user_ids, history_video_ids, ranked) -> np.ndarray:
-        """bool [B, k]: ranked[b, j] was shown to user_ids[b] before, or is in its history."""
-        ranked = np.asarray(ranked, np.int64)
-        history = np.asarray(history_video_ids, np.int64)
-        in_history = (ranked[:, :, None] == history[:, None, :]) & (history[:, None, :] >= 0)
-        return self.shown_before(user_ids, ranked) | in_history.any(axis=2)
-
-
-def filtered_ranks(ranked: np.ndarray, excluded: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    """hit_ranks after dropping the excluded entries of each row (an excluded target misses)."""
-    keep = ~excluded
-    position = np.cumsum(keep, axis=1) - 1
-    hits = (ranked == np.asarray(targets)[:, None]) & keep
-    return np.where(hits.any(axis=1), position[np.arange(len(ranked)), hits.argmax(axis=1)], -1)
 
 
 # Random ranking over the V − e_q indexed videos a query has not excluded: recall@k =
@@ -187,36 +128,27 @@ def evaluate(index, data_dir: str, config: RetrievalConfig, split: str = ss.EVAL
       (the already-seen filter on or off).
     """
     tables = FeatureTables.load(data_dir)
-    history = config.towers.history_length
-    # One read of the train split: its positives rank the popularity baseline, and all its
-    # exposures are what a query's user had been shown before (none when evaluating on it).
+    # The train split's positives rank the popularity baseline.
     train = training_data.exposures(data_dir, ss.TRAIN_SPLIT)
-    queries = training_data.collect(training_data.positive_examples(data_dir, split, history))
-    earlier = slice(None) if split != ss.TRAIN_SPLIT else slice(0)
-    seen = SeenFilter(train["user_id"][earlier], train["video_id"][earlier])
+    queries = eval_queries.read(data_dir, split, config.towers.history_length)
+    targets = queries.inputs["video_id"]
     top = max(*config.eval_recall_ks, config.eval_ndcg_k)
     num_videos = len(tables.video_ids) - 1
-    indexed = tables.video_rows(queries["video_id"]) > 0
-    share_indexed = float(np.mean(indexed)) if len(indexed) else 0.0
+    indexed = tables.video_rows(targets) > 0
+    share_indexed = float(np.mean(indexed))
+    shown = queries.shown_counts()
     # Wide enough that `top` unseen videos remain after the filter.
-    wide = top + int(seen.seen_counts(queries["user_id"]).max(initial=0)) + history
+    wide = top + int(shown.max(initial=0))
     popular = VideoFrequencies.from_ids(train["video_id"][train["positive"]]).most_popular(wide)
     ranks = {"two_tower": [], "popularity": []}
     raw = {"two_tower": [], "popularity": []}
-    target_seen, excluded_count = [], []
-    for part, ranked in model_ranking(index, queries, min(wide, num_videos)):
-        user, hist = queries["user_id"][part], queries["history_video_ids"][part]
-        targets = queries["video_id"][part]
-        shared = np.broadcast_to(popular, (len(targets), len(popular)))
+    for part, ranked in model_ranking(index, queries.inputs, min(wide, num_videos)):
+        shared = np.broadcast_to(popular, (len(ranked), len(popular)))
         for name, ranking in (("two_tower", ranked), ("popularity", shared)):
-            raw[name].append(hit_ranks(ranking[:, :top], targets))
-            ranks[name].append(filtered_ranks(ranking, seen.mask(user, hist, ranking), targets))
-        target_seen.append(seen.mask(user, hist, targets[:, None])[:, 0])
-        distinct_history = np.sort(hist, axis=1)
-        new = (distinct_history >= 0) & ~seen.shown_before(user, distinct_history)
-        new[:, 1:] &= distinct_history[:, 1:] != distinct_history[:, :-1]
-        excluded_count.append(seen.seen_counts(user) + new.sum(axis=1))
-    target_seen = _join(target_seen).astype(bool)
+            raw[name].append(hit_ranks(ranking[:, :top], targets[part]))
+            kept = queries.without_shown(ranking, part, top)
+            ranks[name].append(hit_ranks(kept, targets[part]))
+    target_seen = queries.target_shown()
     unfiltered = {name: metrics_from_ranks(_join(r), config) for name, r in raw.items()}
     unfiltered["random"] = random_ranking_metrics(
         share_indexed, num_videos, config.eval_recall_ks, config.eval_ndcg_k
@@ -224,9 +156,8 @@ def evaluate(index, data_dir: str, config: RetrievalConfig, split: str = ss.EVAL
     if config.eval_exclude_seen:
         methods = {name: metrics_from_ranks(_join(r), config) for name, r in ranks.items()}
         methods["random"] = random_filtered_metrics(
-            indexed & ~target_seen, _join(excluded_count), num_videos,
-            config.eval_recall_ks, config.eval_ndcg_k,
-        )  # fmt: skip
+            indexed & ~target_seen, shown, num_videos, config.eval_recall_ks, config.eval_ndcg_k
+        )
     else:
         methods = unfiltered
     model_r50 = methods["two_tower"].get("recall@50")
@@ -234,11 +165,11 @@ def evaluate(index, data_dir: str, config: RetrievalConfig, split: str = ss.EVAL
     ratio = model_r50 / pop_r50 if model_r50 is not None and pop_r50 else None
     return {
         "split": split,
-        "queries": int(len(queries["video_id"])),
+        "queries": len(queries),
         "indexed_videos": int(num_videos),
         "share_of_targets_indexed": share_indexed,
         "protocol": "already-seen videos filtered" if config.eval_exclude_seen else "unfiltered",
-        "share_of_targets_seen_before": float(np.mean(target_seen)) if len(target_seen) else 0.0,
+        "share_of_targets_seen_before": float(np.mean(target_seen)),
         "methods": methods,
         "methods_without_seen_filter": unfiltered,
         "recall@50_vs_popularity": ratio,

@@ -143,6 +143,21 @@ def test_without_shown_equals_the_loop():
         assert kept[t].tolist() == expected
 
 
+def test_without_shown_of_some_steps_equals_those_rows_of_all_steps():
+    rng = np.random.default_rng(5)
+    session = rng.choice(40, size=9, replace=False)
+    seen = rng.choice(40, size=6, replace=False)
+    retrieved = np.stack([rng.permutation(40)[:25] for _ in session])
+    every = candidate_set.without_shown(retrieved, session, seen, 7)
+    steps = np.array([8, 0, 3, 3])
+    some = candidate_set.without_shown(retrieved[steps], session, seen, 7, steps=steps)
+    np.testing.assert_array_equal(some, every[steps])
+
+
 def test_without_shown_rejects_mismatched_steps():
     with pytest.raises(ValueError, match="retrieved"):
         candidate_set.without_shown(np.zeros([2, 3], np.int64), np.array([1]), np.array([]), 2)
+    with pytest.raises(ValueError, match="steps"):
+        candidate_set.without_shown(
+            np.zeros([1, 3], np.int64), np.array([1, 2]), np.array([]), 2, steps=np.array([2])
+        )

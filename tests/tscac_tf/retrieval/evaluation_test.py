@@ -37,27 +37,6 @@ def test_random_ranking_metrics_match_simulation():
     assert evaluation.ndcg_at_k(ranks, 10) == pytest.approx(exact["ndcg@10"], abs=0.01)
 
 
-def test_filtered_ranks_skip_excluded_entries_and_miss_an_excluded_target():
-    ranked = np.array([[5, 6, 7, 8], [5, 6, 7, 8], [5, 6, 7, 8]])
-    excluded = np.array([[False, True, False, False], [False, False, True, False], [True] * 4])
-    ranks = evaluation.filtered_ranks(ranked, excluded, np.array([7, 7, 5]))
-    np.testing.assert_array_equal(ranks, [1, -1, -1])  # 6 dropped; 7 itself seen; all seen
-
-
-def test_seen_filter_marks_earlier_exposures_and_the_session_history():
-    seen = evaluation.SeenFilter(np.array([1, 1, 2, 1]), np.array([10, 11, 12, 10]))
-    np.testing.assert_array_equal(seen.seen_counts(np.array([1, 2, 3])), [2, 1, 0])
-    ranked = np.array([[10, 12, 20, 30]] * 3)
-    history = np.array([[20, -1], [-1, -1], [10, -1]])
-    mask = seen.mask(np.array([1, 2, 3]), history, ranked)
-    np.testing.assert_array_equal(
-        mask, [[True, False, True, False], [False, True, False, False], [True, False, False, False]]
-    )
-    empty = evaluation.SeenFilter(np.zeros([0], np.int64), np.zeros([0], np.int64))
-    assert not empty.mask(np.array([1]), np.array([[-1]]), np.array([[10, 11]])).any()
-    np.testing.assert_array_equal(empty.seen_counts(np.array([1, 2])), [0, 0])
-
-
 def test_random_filtered_metrics_match_simulation():
     rng = np.random.default_rng(1)
     n, num_videos = 20000, 40
