@@ -23,6 +23,9 @@ class ScoringConfig:
         its users without sessions are scored with an empty history.
       output_format: "jsonl" or "csv" (columns user_id, rank, video_id, score).
       batch_size: the most users per model call.
+      exclude_seen: leave out of each user's rows the videos of the user's sessions that
+        were read (the `recommend` signature cannot: a request carries only the last H
+        videos); the rows are the first top_n of the others among the model's N.
     """
 
     model: str
@@ -33,6 +36,7 @@ class ScoringConfig:
     users_csv: str | None = None
     output_format: str = "jsonl"
     batch_size: int = 256
+    exclude_seen: bool = True
 
     def __post_init__(self):
         if self.top_n < 1 or self.batch_size < 1:

@@ -2,7 +2,8 @@
 
 Reads the session TFRecords of one split, takes each user's most recent in-session history
 (user_histories.py), batches users through RunInference on the exported SavedModel
-(recommend_model_handler.py) and writes one row per (user, rank):
+(recommend_model_handler.py) and writes one row per (user, rank), leaving out the videos of
+the user's sessions it read (a feed does not show a video twice; `--keep_seen` keeps them):
 
   {"user_id": 5, "rank": 1, "video_id": 42, "score": 3.1}        (--output_format jsonl)
   user_id,rank,video_id,score / 5,1,42,3.1                        (--output_format csv)
@@ -49,6 +50,14 @@ class ScoringOptions(PipelineOptions):
         add_flag(parser, "--users_csv", default=None, help="CSV with a user_id column")
         add_flag(parser, "--output_format", default="jsonl", choices=("jsonl", "csv"))
         add_flag(parser, "--batch_size", type=int, default=256, help="users per model call")
+        add_flag(
+            parser,
+            "--keep_seen",
+            dest="exclude_seen",
+            action="store_false",
+            default=True,
+            help="do not leave out the videos of the user's sessions",
+        )
 
 
 def model_shapes(saved_model_dir: str) -> tuple[int, int | None]:
@@ -67,34 +76,52 @@ def model_shapes(saved_model_dir: str) -> tuple[int, int | None]:
 
 
 def _request(item):
+    """(user_id, UserHistory) -> ((user_id, seen videos), request); the key rides along."""
     user_id, history = item
-    return user_id, {
+    return (user_id, history.seen), {
         "user_id": user_id,
         "history_video_ids": history.video_ids,
         "history_play_time_ms": history.play_time_ms,
     }
 
 
+class TopNRowsFn(beam.DoFn):
+    """((user_id, seen), PredictionResult) -> the user's rows; counts short lists."""
+
+    def __init__(self, top_n: int, exclude_seen: bool):
+        self._top_n, self._exclude_seen = top_n, exclude_seen
+        self._short = beam.metrics.Metrics.counter("scoring", "users_with_fewer_than_top_n")
+
+    def process(self, item):
+        (user_id, seen), result = item
+        rows = top_n_rows.top_n_rows(
+            user_id,
+            result.inference["video_ids"],
+            result.inference["scores"],
+            self._top_n,
+            seen if self._exclude_seen else None,
+        )
+        if len(rows) < self._top_n:
+            self._short.inc()
+        yield from rows
+
+
 class ScoreUsers(beam.PTransform):
     """(user_id, UserHistory) -> top-N row dicts, through RunInference."""
 
-    def __init__(self, saved_model_dir: str, top_n: int, batch_size: int):
+    def __init__(
+        self, saved_model_dir: str, top_n: int, batch_size: int, exclude_seen: bool = True
+    ):
         super().__init__()
         self._handler = KeyedModelHandler(RecommendModelHandler(saved_model_dir, batch_size))
-        self._top_n = top_n
+        self._rows = TopNRowsFn(top_n, exclude_seen)
 
     def expand(self, histories):
-        top_n = self._top_n
         return (
             histories
             | "ToRequests" >> beam.Map(_request)
             | "Recommend" >> RunInference(self._handler)
-            | "TopN"
-            >> beam.FlatMap(
-                lambda kv: top_n_rows.top_n_rows(
-                    kv[0], kv[1].inference["video_ids"], kv[1].inference["scores"], top_n
-                )
-            )
+            | "TopN" >> beam.ParDo(self._rows)
         )
 
 
@@ -115,7 +142,7 @@ def build(pipeline: beam.Pipeline, config: ScoringConfig) -> None:
         pattern, history_length, config.users_csv
     )
     rows = read["histories"] | "Score" >> ScoreUsers(
-        saved_model_dir, config.top_n, config.batch_size
+        saved_model_dir, config.top_n, config.batch_size, config.exclude_seen
     )
     out = config.out_dir.rstrip("/")
     if config.output_format == "csv":
@@ -157,6 +184,7 @@ def run(argv: list[str] | None = None, test_pipeline=None):
         users_csv=flags.users_csv,
         output_format=flags.output_format,
         batch_size=flags.batch_size,
+        exclude_seen=flags.exclude_seen,
     )
     return run_config(config, options, test_pipeline)
 

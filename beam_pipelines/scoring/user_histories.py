@@ -5,6 +5,8 @@ session is the last H of them, most recent first, with their play times, −1 / 
 (ARCHITECTURE §4; the same rule as the retrieval queries of tscac_tf/retrieval, taken at
 t = T). Among a user's sessions the most recent is the one with the largest
 (date, session_index). Users listed without any session get an all-padding history.
+Every video of the user's sessions is kept too (`seen`), so that the scorer can leave out
+what the user was already shown.
 
 Input row (one gzip TFRecord of session SequenceExamples, tscac_tf/data/session_io.py):
   context {user_id: 5, date: 20220421, session_index: 2, ...}
@@ -31,11 +33,13 @@ _NO_SESSION = (-1, -1)  # sorts before every real (date, session_index)
 
 @dataclasses.dataclass(frozen=True)
 class UserHistory:
-    """A user's history: recency key, video ids int64 [H] and play times int64 [H]."""
+    """A user's history: recency key, video ids int64 [H], play times int64 [H], and the
+    sorted distinct videos of all the user's sessions read, int64 [S] (`seen`)."""
 
     recency: tuple[int, int]
     video_ids: np.ndarray
     play_time_ms: np.ndarray
+    seen: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros([0], np.int64))
 
     def __eq__(self, other):
         return (
@@ -43,6 +47,7 @@ class UserHistory:
             and self.recency == other.recency
             and np.array_equal(self.video_ids, other.video_ids)
             and np.array_equal(self.play_time_ms, other.play_time_ms)
+            and np.array_equal(self.seen, other.seen)
         )
 
 
@@ -93,7 +98,8 @@ class SessionToHistoryFn(beam.DoFn):
             session["video_id"].numpy(), session["play_time_ms"].numpy(), self._history_length
         )
         recency = (int(session["date"]), int(session["session_index"]))
-        yield int(session["user_id"]), UserHistory(recency, ids, play)
+        seen = np.unique(session["video_id"].numpy()).astype(np.int64)
+        yield int(session["user_id"]), UserHistory(recency, ids, play, seen)
 
 
 class CsvUserIdFn(beam.DoFn):
@@ -122,12 +128,19 @@ def user_id_column(path: str) -> int:
     return header.index("user_id")
 
 
-def _most_recent(histories):
-    return max(histories, key=lambda h: h.recency)
+def merge_histories(histories) -> UserHistory:
+    """The most recent history, with the videos of all of them (CombinePerKey: associative)."""
+    histories = list(histories)
+    latest = max(histories, key=lambda h: h.recency)
+    seen = np.unique(np.concatenate([h.seen for h in histories])).astype(np.int64)
+    return UserHistory(latest.recency, latest.video_ids, latest.play_time_ms, seen)
 
 
 class LatestUserHistories(beam.PTransform):
     """(session files, optional users CSV) -> (user_id, UserHistory) per user, plus dead letters.
+
+    The history is the end of the user's most recent session; `seen` holds the videos of
+    all the user's sessions in the files.
 
     Returns a dict {"histories": PCollection, DEAD_LETTERS: PCollection[str]}.
     """
@@ -166,6 +179,6 @@ class LatestUserHistories(beam.PTransform):
         histories = (
             keyed
             | "AllUsers" >> beam.Flatten()
-            | "MostRecentSession" >> beam.CombinePerKey(_most_recent)
+            | "MostRecentSession" >> beam.CombinePerKey(merge_histories)
         )
         return {"histories": histories, DEAD_LETTERS: dead | "AllDeadLetters" >> beam.Flatten()}

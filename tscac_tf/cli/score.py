@@ -6,8 +6,10 @@
 `--model` is a SavedModel directory, or a base path / model directory whose newest
 version is used. Each user's history is the end of their most recent session in
 `<data-dir>/<split>/sessions-*.tfrecord.gz`; users listed in `--users` (a CSV with a
-user_id column) without a session get an empty history. Writes `top_n-*.jsonl` (or .csv)
-rows user_id, rank, video_id, score, and `dead_letters-*.txt` for unreadable records.
+user_id column) without a session get an empty history. The videos of a user's sessions
+in the split are left out of the user's rows (`--no-exclude-seen` keeps them). Writes
+`top_n-*.jsonl` (or .csv) rows user_id, rank, video_id, score, and `dead_letters-*.txt`
+for unreadable records.
 Flags not listed here are Beam pipeline options (DirectRunner by default).
 """
 
@@ -30,6 +32,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--users", default=None, help="CSV with a user_id column")
     parser.add_argument("--format", default="jsonl", choices=("jsonl", "csv"), help="output rows")
     parser.add_argument("--batch-size", type=int, default=256, help="users per model call")
+    parser.add_argument(
+        "--exclude-seen",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="leave out the videos of the user's sessions in the split (default: on; "
+        "--no-exclude-seen keeps them)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
             users_csv=args.users,
             output_format=args.format,
             batch_size=args.batch_size,
+            exclude_seen=args.exclude_seen,
         )
         pipeline.run_config(config, PipelineOptions(getattr(args, "unknown_args", None) or []))
     except (ValueError, FileNotFoundError) as e:

@@ -36,12 +36,28 @@ def world(tmp_path_factory):
     return root, model
 
 
-def _expected(model, user_id, video_ids, play_time_ms, top_n):
+def _recommend(model, user_id, video_ids, play_time_ms):
+    """The model's whole answer (N videos and scores) for one user's history."""
     history = np.full([1, ss.DEFAULT_HISTORY_LENGTH], -1, np.int64)
     play = np.zeros([1, ss.DEFAULT_HISTORY_LENGTH], np.int64)
     history[0, : len(video_ids)], play[0, : len(video_ids)] = video_ids, play_time_ms
     out = model.recommend(np.array([user_id], np.int64), history, play)
-    return out["video_ids"].numpy()[0, :top_n].tolist(), out["scores"].numpy()[0, :top_n]
+    return out["video_ids"].numpy()[0].tolist(), out["scores"].numpy()[0]
+
+
+def _expected(model, user_id, video_ids, play_time_ms, top_n, seen=()):
+    """The model's top_n for the history, without the videos in `seen`."""
+    ids, scores = _recommend(model, user_id, video_ids, play_time_ms)
+    keep = [i for i, v in enumerate(ids) if v not in set(seen)][:top_n]
+    return [ids[i] for i in keep], scores[keep]
+
+
+def _rows(out_dir):
+    rows = [json.loads(line) for f in glob.glob(f"{out_dir}/top_n-*.jsonl") for line in open(f)]
+    by_user = {}
+    for row in sorted(rows, key=lambda r: (r["user_id"], r["rank"])):
+        by_user.setdefault(row["user_id"], []).append(row)
+    return by_user
 
 
 def test_scores_every_user_from_their_latest_session(world, tmp_path):
@@ -54,20 +70,38 @@ def test_scores_every_user_from_their_latest_session(world, tmp_path):
         users_csv=str(root / "users.csv"),
     )
     pipeline.run_config(config)
-    rows = [
-        json.loads(line) for f in glob.glob(str(tmp_path / "top_n-*.jsonl")) for line in open(f)
-    ]
-    by_user = {}
-    for row in sorted(rows, key=lambda r: (r["user_id"], r["rank"])):
-        by_user.setdefault(row["user_id"], []).append(row)
+    by_user = _rows(tmp_path)
     assert sorted(by_user) == [3, 4, 500]
     histories = {3: ([6, 5], [100, 9000]), 4: ([], []), 500: ([7], [4000])}  # most recent first
+    seen = {3: [1, 2, 3, 5, 6], 4: [], 500: [7]}  # every video of the user's sessions
     for user_id, (ids, play) in histories.items():
-        want_ids, want_scores = _expected(model, user_id, ids, play, 4)
+        want_ids, want_scores = _expected(model, user_id, ids, play, 4, seen[user_id])
         assert [r["rank"] for r in by_user[user_id]] == [1, 2, 3, 4]
         assert [r["video_id"] for r in by_user[user_id]] == want_ids
         np.testing.assert_allclose([r["score"] for r in by_user[user_id]], want_scores, rtol=1e-6)
     assert all(open(f).read() == "" for f in glob.glob(str(tmp_path / "dead_letters-*")))
+
+
+def test_leaves_out_what_the_user_was_shown_unless_told_to_keep_it(world, tmp_path):
+    root, model = world
+    latest = [5, 6]  # history [6, 5]
+    ids, _ = _recommend(model, 3, latest[::-1], [0, 0])
+    earlier = [v for v in ids if v not in latest][:3]  # three of the model's favourites
+    data = tmp_path / "data"
+    (data / "eval").mkdir(parents=True)
+    with tf.io.TFRecordWriter(
+        str(data / "eval" / "sessions-00000-of-00001.tfrecord.gz"), options="GZIP"
+    ) as writer:
+        writer.write(_session(3, 20220420, 0, earlier, [0] * len(earlier)))
+        writer.write(_session(3, 20220421, 0, latest, [0, 0]))
+    flags = ["--model", str(root / "exports"), "--data_dir", str(data), "--top_n", "4"]
+    pipeline.run([*flags, "--out", str(tmp_path / "filtered")])
+    pipeline.run([*flags, "--out", str(tmp_path / "kept"), "--keep_seen"])
+    filtered = [r["video_id"] for r in _rows(tmp_path / "filtered")[3]]
+    kept = [r["video_id"] for r in _rows(tmp_path / "kept")[3]]
+    assert kept == ids[:4]
+    assert filtered == [v for v in ids if v not in {*earlier, *latest}][:4]
+    assert set(earlier) & set(kept) and not set(earlier) & set(filtered)
 
 
 def test_csv_output_and_errors(world, tmp_path):

@@ -38,6 +38,18 @@ def test_session_end_history_is_most_recent_first_and_padded():
     np.testing.assert_array_equal(play, [8, 7])
 
 
+def test_merge_histories_keeps_the_latest_and_every_video_in_any_grouping():
+    a = uh.UserHistory((20220410, 0), np.array([2, 1]), np.array([5, 5]), np.array([1, 2]))
+    b = uh.UserHistory((20220412, 1), np.array([9, -1]), np.array([7, 0]), np.array([9]))
+    c = uh.UserHistory((20220411, 3), np.array([4, 2]), np.array([1, 1]), np.array([2, 4]))
+    want = uh.UserHistory(
+        (20220412, 1), np.array([9, -1]), np.array([7, 0]), np.array([1, 2, 4, 9])
+    )
+    assert uh.merge_histories([a, b, c]) == want
+    assert uh.merge_histories([uh.merge_histories([c, a]), b]) == want
+    assert uh.merge_histories([b, uh.merge_histories([a]), c]) == want
+
+
 def test_user_id_column_names_the_file_when_missing(tmp_path):
     path = tmp_path / "users.csv"
     path.write_text("id,x\n1,2\n")
@@ -65,8 +77,8 @@ def test_latest_histories_with_users_csv_and_dead_letters(tmp_path):
             out["histories"],
             equal_to(
                 [
-                    (5, uh.UserHistory((20220411, 1), np.array([6, 4, 3]), np.array([60, 40, 30]))),
-                    (8, uh.UserHistory((20220409, 0), np.array([7, -1, -1]), np.array([70, 0, 0]))),
+                    (5, uh.UserHistory((20220411, 1), [6, 4, 3], [60, 40, 30], [1, 2, 3, 4, 6, 9])),
+                    (8, uh.UserHistory((20220409, 0), [7, -1, -1], [70, 0, 0], [7])),
                     (99, uh.empty_history(3)),
                 ]
             ),
