@@ -28,3 +28,18 @@ def add_flag(parser: argparse.ArgumentParser, name: str, **kwargs) -> argparse.A
             f"{existing.type} and {kwargs.get('type')}"
         )
     return existing
+
+
+def add_keep_seen_flag(parser: argparse.ArgumentParser) -> argparse.Action:
+    """`--keep_seen` (dest `exclude_seen`, default True): the candidates step and the batch
+    scorer both drop the videos a user was already shown unless it is given. One definition,
+    since every registered pipeline's flags are parsed together."""
+    return add_flag(
+        parser,
+        "--keep_seen",
+        dest="exclude_seen",
+        action="store_false",
+        default=True,
+        help="keep the videos the user was already shown (candidates step: among each "
+        "step's candidates; scoring: in each user's rows)",
+    )

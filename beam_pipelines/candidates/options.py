@@ -5,7 +5,7 @@ from __future__ import annotations
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from beam_pipelines.candidates.config import CandidatesConfig
-from beam_pipelines.pipeline_flags import add_flag
+from beam_pipelines.pipeline_flags import add_flag, add_keep_seen_flag
 
 
 class CandidatesOptions(PipelineOptions):
@@ -32,14 +32,7 @@ class CandidatesOptions(PipelineOptions):
         add_flag(
             parser, "--num_shards", type=int, default=0, help="Files per split (0: runner decides)."
         )
-        add_flag(
-            parser,
-            "--keep_seen",
-            dest="exclude_seen",
-            action="store_false",
-            default=True,
-            help="keep the videos the user was shown before each step among its candidates",
-        )
+        add_keep_seen_flag(parser)
 
     def to_config(self) -> CandidatesConfig:
         return CandidatesConfig(

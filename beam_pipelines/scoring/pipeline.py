@@ -26,7 +26,7 @@ import apache_beam as beam
 from apache_beam.ml.inference.base import KeyedModelHandler, RunInference
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from beam_pipelines.pipeline_flags import add_flag
+from beam_pipelines.pipeline_flags import add_flag, add_keep_seen_flag
 from beam_pipelines.scoring import top_n_rows, user_histories
 from beam_pipelines.scoring.config import ScoringConfig
 from beam_pipelines.scoring.recommend_model_handler import RECOMMEND, RecommendModelHandler
@@ -50,14 +50,7 @@ class ScoringOptions(PipelineOptions):
         add_flag(parser, "--users_csv", default=None, help="CSV with a user_id column")
         add_flag(parser, "--output_format", default="jsonl", choices=("jsonl", "csv"))
         add_flag(parser, "--batch_size", type=int, default=256, help="users per model call")
-        add_flag(
-            parser,
-            "--keep_seen",
-            dest="exclude_seen",
-            action="store_false",
-            default=True,
-            help="do not leave out the videos of the user's sessions",
-        )
+        add_keep_seen_flag(parser)
 
 
 def model_shapes(saved_model_dir: str) -> tuple[int, int | None]:

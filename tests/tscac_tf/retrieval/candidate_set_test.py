@@ -131,11 +131,16 @@ def test_without_shown_pads_when_k_exceeds_the_retrieved_width():
     np.testing.assert_array_equal(kept, [[4, -1, -1]])
 
 
+def _random_session(seed, steps, seen, width):
+    """(session videos [steps], earlier videos [seen], rankings [steps, width]) of 40 videos."""
+    rng = np.random.default_rng(seed)
+    session = rng.choice(40, size=steps, replace=False)
+    earlier = rng.choice(40, size=seen, replace=False)
+    return session, earlier, np.stack([rng.permutation(40)[:width] for _ in session])
+
+
 def test_without_shown_equals_the_loop():
-    rng = np.random.default_rng(4)
-    session = rng.choice(40, size=12, replace=False)
-    seen = rng.choice(40, size=10, replace=False)
-    retrieved = np.stack([rng.permutation(40)[:30] for _ in session])
+    session, seen, retrieved = _random_session(4, steps=12, seen=10, width=30)
     kept = candidate_set.without_shown(retrieved, session, seen, 8)
     for t in range(len(session)):
         shown = set(seen.tolist()) | set(session[:t].tolist())
@@ -144,10 +149,7 @@ def test_without_shown_equals_the_loop():
 
 
 def test_without_shown_of_some_steps_equals_those_rows_of_all_steps():
-    rng = np.random.default_rng(5)
-    session = rng.choice(40, size=9, replace=False)
-    seen = rng.choice(40, size=6, replace=False)
-    retrieved = np.stack([rng.permutation(40)[:25] for _ in session])
+    session, seen, retrieved = _random_session(5, steps=9, seen=6, width=25)
     every = candidate_set.without_shown(retrieved, session, seen, 7)
     steps = np.array([8, 0, 3, 3])
     some = candidate_set.without_shown(retrieved[steps], session, seen, 7, steps=steps)

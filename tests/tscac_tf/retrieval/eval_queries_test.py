@@ -54,30 +54,25 @@ def _rows(queries):
         yield int(inputs["user_id"][i]), int(inputs["video_id"][i]), history
 
 
+def _sorted_queries(q):
+    """The (user, target, history, play times) tuples of a query dict, sorted."""
+    return sorted(
+        zip(
+            q["user_id"].tolist(),
+            q["video_id"].tolist(),
+            map(tuple, q["history_video_ids"].tolist()),
+            map(tuple, q["history_play_time_ms"].tolist()),
+            strict=True,
+        )
+    )
+
+
 def test_queries_are_the_readers_positive_steps(data):
     path, _ = data
     queries = eval_queries.read(path, ss.EVAL_SPLIT, H)
     reader = training_data.collect(training_data.positive_examples(path, ss.EVAL_SPLIT, H))
-    expected = sorted(
-        zip(
-            reader["user_id"].tolist(),
-            reader["video_id"].tolist(),
-            map(tuple, reader["history_video_ids"].tolist()),
-            map(tuple, reader["history_play_time_ms"].tolist()),
-            strict=True,
-        )
-    )
-    inputs = queries.inputs
-    got = sorted(
-        zip(
-            inputs["user_id"].tolist(),
-            inputs["video_id"].tolist(),
-            map(tuple, inputs["history_video_ids"].tolist()),
-            map(tuple, inputs["history_play_time_ms"].tolist()),
-            strict=True,
-        )
-    )
-    assert got == expected and len(got) > 50
+    got = _sorted_queries(queries.inputs)
+    assert got == _sorted_queries(reader) and len(got) > 50
 
 
 def test_shown_before_is_every_earlier_exposure_of_the_user(data):
