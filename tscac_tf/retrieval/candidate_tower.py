@@ -6,7 +6,8 @@ video's tags, so a video with few logged exposures still lands near videos that 
 features. The tag bag matters because a video belongs to every one of its tags: a quarter of
 KuaiRand-Pure's videos have two or three, and a user interested in the second one is as
 likely to be shown the video as one interested in the first (on the default preset the bag,
-with embeddings of 16, took recall@50 from 1.40x to 1.47x popularity's; RESULTS.md).
+with embeddings of 16, took recall@50 from 1.40x to 1.47x popularity's under the evaluation
+filter of the time; RESULTS.md).
 """
 
 from __future__ import annotations
