@@ -9,10 +9,20 @@ column (sign and scale applied, never summed); is_last ends the episode (the ses
 History windows are built per session with one gather (vectorised in TF), then sessions
 are unbatched into steps, shuffled and batched. The batched dicts follow
 `session_schema.transition_spec(H, K)` exactly (with a leading batch dimension).
+
+Sessions are read in one fixed order, whatever order the files hold them in (sorted by
+the MD5 of their session id, which also spreads a user's sessions over the split): Beam
+writes its bundles in an order that can change from run to run (under load it did,
+RESULTS.md), and a seeded shuffle over that order, or the first batches of a split, would
+then differ between runs of the same data. So the same sessions give the same transitions
+in the same order, and the same shuffled batches for the same seed.
 """
 
 from __future__ import annotations
 
+import hashlib
+
+import numpy as np
 import tensorflow as tf
 
 from tscac_tf.data import session_io
@@ -88,6 +98,35 @@ def session_transitions(session: dict, history_length: int, with_candidates: boo
     return out
 
 
+_SESSION_ID_SPEC = {"session_id": tf.io.FixedLenFeature([], tf.string)}
+
+
+def sessions_in_fixed_order(files: list[str]) -> tf.data.Dataset:
+    """The serialised sessions of `files`, sorted by the MD5 of their session id.
+
+    Holds the split's serialised sessions in memory (their uncompressed size, about a
+    third of what `cache_in_memory` holds for the same split).
+    """
+    records = tf.data.TFRecordDataset(files, compression_type="GZIP")
+    ids = records.map(
+        lambda r: tf.io.parse_single_sequence_example(r, context_features=_SESSION_ID_SPEC)[0][
+            "session_id"
+        ],
+        num_parallel_calls=tf.data.AUTOTUNE,
+    )
+    serialized, keys = [], []
+    for batch, batch_ids in tf.data.Dataset.zip((records, ids)).batch(8192):
+        serialized.append(batch.numpy())
+        keys.append(batch_ids.numpy())
+    if not serialized:
+        return tf.data.Dataset.from_tensor_slices(tf.constant([], tf.string))
+    serialized = np.concatenate(serialized)
+    keys = np.array([hashlib.md5(k).digest() for k in np.concatenate(keys)], dtype=object)
+    # Two sessions with one id (ExampleGen never writes them) go by their bytes.
+    order = np.lexsort((serialized, keys))
+    return tf.data.Dataset.from_tensor_slices(serialized[order])
+
+
 def _retrieved_logged_video(session: dict) -> tf.Tensor:
     """bool [T]: retrieval itself ranked the logged video into C_t (it was not inserted)."""
     return tf.equal(session[ss.STEP_CANDIDATE_INSERTED], 0)
@@ -117,7 +156,9 @@ def transitions_dataset(
       history_length: H, videos in the state's history.
       num_candidates: K when the sessions carry candidates; None when they do not (then
         no `action` key and no `observation.candidate_video_ids`).
-      shuffle: shuffle files and steps (seeded by `seed`, reshuffled every epoch).
+      shuffle: shuffle sessions and steps (seeded by `seed`, reshuffled every epoch).
+        Without it, the sessions come in their fixed order (module docstring), not in
+        the files' order.
       repeat: repeat forever.
       seed: the shuffle seed.
       drop_remainder: drop the last batch when smaller than B.
@@ -134,7 +175,7 @@ def transitions_dataset(
         of the reader's CPU time per batch; see RESULTS.md). It holds the whole split:
         about 1 KB per transition at H = 20, K = 50. With shuffle, the cached sessions are
         reshuffled every epoch (a buffer of SESSION_SHUFFLE_BUFFER sessions) before the
-        step-level shuffle, as the files are when nothing is cached.
+        step-level shuffle, as the parsed sessions are when nothing is cached.
 
     Returns:
       A dataset of {key: [B, ...]} per session_schema.transition_spec(H, K).
@@ -152,14 +193,9 @@ def transitions_dataset(
         raise ValueError("retrieved_steps_only needs sessions with candidates (num_candidates)")
     files = session_io.session_files(data_dir, split)
     with_candidates = num_candidates is not None
-    dataset = tf.data.Dataset.from_tensor_slices(files)
-    if shuffle:
-        dataset = dataset.shuffle(len(files), seed=seed, reshuffle_each_iteration=True)
-    dataset = dataset.interleave(
-        lambda f: tf.data.TFRecordDataset(f, compression_type="GZIP"),
-        cycle_length=min(len(files), 8),
-        num_parallel_calls=tf.data.AUTOTUNE,
-    )
+    dataset = sessions_in_fixed_order(files)
+    if shuffle and not cache_in_memory:
+        dataset = dataset.shuffle(SESSION_SHUFFLE_BUFFER, seed=seed, reshuffle_each_iteration=True)
 
     def to_transitions(serialized):
         session = session_io.parse_session(serialized, with_candidates, num_candidates or 1)

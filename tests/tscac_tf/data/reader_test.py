@@ -1,5 +1,6 @@
 """The tf.data reader: CSV rows in, transitions out, checked value by value."""
 
+import hashlib
 import os
 
 import numpy as np
@@ -28,7 +29,7 @@ def _numpy(batch):
 
 
 def _by_step(data_dir, split):
-    """{(user_id, logged_video_id): transition} of a whole split (one batch, in file order)."""
+    """{(user_id, logged_video_id): transition} of a whole split (one batch, in the reader's order)."""
     (batch,) = list(reader.transitions_dataset(data_dir, split, 100, H, shuffle=False))
     batch = _numpy(batch)
     out = {}
@@ -258,10 +259,12 @@ def candidate_examples(tmp_path_factory):
             context = {
                 "user_id": user,
                 "date": 20220408,
-                "session_index": 0,
-                "session_id": f"{user}",
+                "session_index": 2,
+                "session_id": f"{user}-20220408-2",
             }
             writer.write(session_io.encode_session(context, steps, candidates=candidates))
+    # The reader goes by the MD5 of the session id; these two ids read user 4 first.
+    assert hashlib.md5(b"4-20220408-2").digest() < hashlib.md5(b"9-20220408-2").digest()
     return str(out)
 
 
@@ -392,3 +395,32 @@ def test_bad_arguments_and_missing_files_are_named(examples, tmp_path):
         reader.transitions_dataset(examples, ss.TRAIN_SPLIT, 2, num_candidates=0)
     with pytest.raises(FileNotFoundError, match="sessions-"):
         reader.transitions_dataset(str(tmp_path), ss.TRAIN_SPLIT, 2)
+
+
+def test_the_files_order_and_sharding_do_not_change_what_is_read(examples, tmp_path):
+    # The same sessions, written as Beam might on another run: another order, two shards.
+    records = [
+        r.numpy()
+        for f in session_io.session_files(examples, ss.TRAIN_SPLIT)
+        for r in tf.data.TFRecordDataset(f, compression_type="GZIP")
+    ]
+    assert len(records) > 3
+    shuffled = [records[i] for i in np.random.default_rng(0).permutation(len(records))]
+    assert shuffled != records
+    other = tmp_path / "other"
+    (other / ss.TRAIN_SPLIT).mkdir(parents=True)
+    for shard, part in enumerate((shuffled[::2], shuffled[1::2])):
+        path = other / ss.TRAIN_SPLIT / f"sessions-{shard:05d}-of-00002.tfrecord.gz"
+        with tf.io.TFRecordWriter(str(path), options="GZIP") as writer:
+            for record in part:
+                writer.write(record)
+
+    def read(data_dir, **kwargs):
+        dataset = reader.transitions_dataset(data_dir, ss.TRAIN_SPLIT, 4, H, **kwargs)
+        return [_numpy(batch) for batch in dataset.take(6)]
+
+    for kwargs in ({"shuffle": False}, {"seed": 3}, {"seed": 3, "cache_in_memory": True}):
+        a, b = read(examples, **kwargs), read(str(other), **kwargs)
+        assert len(a) == len(b) > 1
+        for x, y in zip(a, b, strict=True):
+            tf.nest.map_structure(np.testing.assert_array_equal, x, y)
