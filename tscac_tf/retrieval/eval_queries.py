@@ -75,6 +75,8 @@ class EvalQueries:
       session_videos: per session with queries, int64 [T] its logged videos.
       seen_before: per session with queries, int64 [S] the sorted distinct videos its user
         was shown in earlier sessions.
+      train_positive_videos: int64 [P], the logged video of every positive step of the
+        train split (what the popularity baseline counts), read in the same pass.
     """
 
     inputs: dict[str, np.ndarray]
@@ -82,6 +84,7 @@ class EvalQueries:
     step: np.ndarray
     session_videos: list[np.ndarray]
     seen_before: list[np.ndarray]
+    train_positive_videos: np.ndarray
 
     def __len__(self) -> int:
         return len(self.step)
@@ -133,7 +136,9 @@ class EvalQueries:
 def read(data_dir: str, split: str, history_length: int) -> EvalQueries:
     """The positive steps of `split` as queries, with what their users had been shown.
 
-    Reads the train split too when evaluating another split (the users' earlier sessions).
+    Reads the train split too when evaluating another split (the users' earlier sessions);
+    either way its positive steps' videos come back as `train_positive_videos`, so the
+    evaluation reads each split once.
 
     Raises:
       FileNotFoundError: a split has no session files.
@@ -144,12 +149,14 @@ def read(data_dir: str, split: str, history_length: int) -> EvalQueries:
         for session in _read_sessions(data_dir, name):
             by_user[int(session["user_id"])].append((name == split, session))
     parts: dict[str, list] = {key: [] for key in QUERY_KEYS}
-    session_of, step_of, session_videos, seen_before = [], [], [], []
+    session_of, step_of, session_videos, seen_before, train_positives = [], [], [], [], []
     for user in sorted(by_user):
         shown = np.zeros([0], np.int64)
         for evaluated, session in sorted(by_user[user], key=lambda pair: _time_order(pair[1])):
             videos = np.asarray(session["video_id"], np.int64)
             positive = np.flatnonzero((session["long_view"] > 0) | (session["is_click"] > 0))
+            if evaluated == (split == ss.TRAIN_SPLIT):
+                train_positives.append(videos[positive])
             if evaluated and positive.size:
                 queries = session_queries.session_queries(session, history_length)
                 for key in session_queries.QUERY_KEYS:
@@ -170,4 +177,5 @@ def read(data_dir: str, split: str, history_length: int) -> EvalQueries:
         step=np.concatenate(step_of),
         session_videos=session_videos,
         seen_before=seen_before,
+        train_positive_videos=np.concatenate(train_positives).astype(np.int64),
     )

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from tscac_tf.features.feature_tables import FeatureTables
-from tscac_tf.retrieval import eval_queries, retrieval_index, training_data
+from tscac_tf.retrieval import eval_queries, retrieval_index
 from tscac_tf.retrieval import model_dir as model_dir_lib
 from tscac_tf.retrieval.config import RetrievalConfig
 from tscac_tf.retrieval.video_frequencies import VideoFrequencies
@@ -128,8 +128,6 @@ def evaluate(index, data_dir: str, config: RetrievalConfig, split: str = ss.EVAL
       (the already-seen filter on or off).
     """
     tables = FeatureTables.load(data_dir)
-    # The train split's positives rank the popularity baseline.
-    train = training_data.exposures(data_dir, ss.TRAIN_SPLIT)
     queries = eval_queries.read(data_dir, split, config.towers.history_length)
     targets = queries.inputs["video_id"]
     top = max(*config.eval_recall_ks, config.eval_ndcg_k)
@@ -139,7 +137,8 @@ def evaluate(index, data_dir: str, config: RetrievalConfig, split: str = ss.EVAL
     shown = queries.shown_counts()
     # Wide enough that `top` unseen videos remain after the filter.
     wide = top + int(shown.max(initial=0))
-    popular = VideoFrequencies.from_ids(train["video_id"][train["positive"]]).most_popular(wide)
+    # The train split's positives rank the popularity baseline.
+    popular = VideoFrequencies.from_ids(queries.train_positive_videos).most_popular(wide)
     ranks = {"two_tower": [], "popularity": []}
     raw = {"two_tower": [], "popularity": []}
     for part, ranked in model_ranking(index, queries.inputs, min(wide, num_videos)):

@@ -84,29 +84,8 @@ def positive_examples(
     return transitions.map(select, num_parallel_calls=tf.data.AUTOTUNE).unbatch()
 
 
-def exposures(data_dir: str, split: str) -> dict:
-    """Every logged step of `split` (not only positives): {user_id [N], video_id [N]} int64
-    and {positive [N]} bool (is_positive).
-
-    Raises:
-      FileNotFoundError: the split has no session files.
-    """
-    steps = reader.transitions_dataset(
-        data_dir, split, batch_size=_READ_BATCH, history_length=1, shuffle=False
-    )
-    pairs = steps.map(
-        lambda batch: {
-            "user_id": batch["observation"]["user_id"],
-            "video_id": batch["logged_video_id"],
-            "positive": is_positive(batch),
-        },
-        num_parallel_calls=tf.data.AUTOTUNE,
-    )
-    return collect(pairs.unbatch())
-
-
 def collect(examples: tf.data.Dataset) -> dict:
-    """An unbatched example dataset as {key: numpy array [N, ...]} (evaluation, counts)."""
+    """An unbatched example dataset as {key: numpy array [N, ...]}."""
     parts: dict[str, list] = {}
     for batch in examples.batch(8192).as_numpy_iterator():
         for key, value in batch.items():

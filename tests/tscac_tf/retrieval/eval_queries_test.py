@@ -75,6 +75,16 @@ def test_queries_are_the_readers_positive_steps(data):
     assert got == _sorted_queries(reader) and len(got) > 50
 
 
+@pytest.mark.parametrize("split", [ss.EVAL_SPLIT, ss.TRAIN_SPLIT])
+def test_train_positive_videos_are_the_readers_train_positives(data, split):
+    path, _ = data
+    queries = eval_queries.read(path, split, H)
+    reader = training_data.collect(training_data.positive_examples(path, ss.TRAIN_SPLIT, H))
+    got = queries.train_positive_videos
+    assert got.dtype == np.int64 and len(got) > 50
+    assert sorted(got.tolist()) == sorted(reader["video_id"].tolist())
+
+
 def test_shown_before_is_every_earlier_exposure_of_the_user(data):
     path, _ = data
     queries = eval_queries.read(path, ss.EVAL_SPLIT, H)
