@@ -107,15 +107,16 @@ def sessions_in_fixed_order(files: list[str]) -> tf.data.Dataset:
     Holds the split's serialised sessions in memory (their uncompressed size, about a
     third of what `cache_in_memory` holds for the same split).
     """
+
+    def with_id(record):
+        context = tf.io.parse_single_sequence_example(record, context_features=_SESSION_ID_SPEC)[0]
+        return record, context["session_id"]
+
+    # One pass over the files: each record comes with its parsed id.
     records = tf.data.TFRecordDataset(files, compression_type="GZIP")
-    ids = records.map(
-        lambda r: tf.io.parse_single_sequence_example(r, context_features=_SESSION_ID_SPEC)[0][
-            "session_id"
-        ],
-        num_parallel_calls=tf.data.AUTOTUNE,
-    )
+    pairs = records.map(with_id, num_parallel_calls=tf.data.AUTOTUNE)
     serialized, keys = [], []
-    for batch, batch_ids in tf.data.Dataset.zip((records, ids)).batch(8192):
+    for batch, batch_ids in pairs.batch(8192):
         serialized.append(batch.numpy())
         keys.append(batch_ids.numpy())
     if not serialized:
