@@ -177,5 +177,5 @@ def read(data_dir: str, split: str, history_length: int) -> EvalQueries:
         step=np.concatenate(step_of),
         session_videos=session_videos,
         seen_before=seen_before,
-        train_positive_videos=np.concatenate(train_positives).astype(np.int64),
+        train_positive_videos=np.concatenate([np.zeros([0], np.int64), *train_positives]),
     )
