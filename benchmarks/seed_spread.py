@@ -58,9 +58,15 @@ def _tscac(argv: list[str], log: str) -> subprocess.Popen:
 
 
 def _wait(*processes: subprocess.Popen, logs: list[str]) -> None:
-    for process, log in zip(processes, logs, strict=True):
-        if process.wait() != 0:
-            raise RuntimeError(f"`{' '.join(process.args[2:])}` failed; see {log}")
+    """Waits for every process (none is left running), then names the ones that failed."""
+    statuses = [process.wait() for process in processes]
+    failed = [
+        f"`tscac {' '.join(process.args[3:])}` exited with {status}; see {log}"
+        for process, status, log in zip(processes, statuses, logs, strict=True)
+        if status != 0
+    ]
+    if failed:
+        raise RuntimeError("; ".join(failed))
 
 
 def main_job_inputs(workdir: str) -> dict[str, str]:
