@@ -18,7 +18,7 @@ the standard deviation and how many seeds beat BC. The evaluation's rollouts use
 random numbers fixed by the preset, so the seeds differ by training alone.
 
 Outputs go to WORKDIR/seed_spread/seed_<S>/; figures are printed and written to
-benchmarks/results/seed_spread.json. About 10 minutes a seed on the default preset with
+benchmarks/results/seed_spread.json. About 12 minutes a seed on the default preset with
 2 cores. A seed whose evaluation report already exists is read, not retrained.
 """
 
