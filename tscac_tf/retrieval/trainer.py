@@ -50,11 +50,10 @@ def fit(data_dir: str, config: RetrievalConfig, verbose: int = 0) -> TrainedRetr
             data_dir, ss.TRAIN_SPLIT, history_length, positives=training.positives
         )
     )
-    known = tables.video_rows(every["video_id"]) > 0
-    in_table = {key: values[known] for key, values in every.items()}
-    frequencies = VideoFrequencies.from_ids(in_table["video_id"])
+    known = training_data.in_table(every, tables)
+    frequencies = VideoFrequencies.from_ids(known["video_id"])
     tf.keras.utils.set_random_seed(training.seed)
-    examples = tf.data.Dataset.from_tensor_slices(in_table).shuffle(
+    examples = tf.data.Dataset.from_tensor_slices(known).shuffle(
         training.shuffle_buffer, seed=training.seed, reshuffle_each_iteration=True
     )
     batches = training_data.training_batches(examples, training.batch_size, frequencies.total)

@@ -30,7 +30,6 @@ def positive_examples(
     data_dir: str,
     split: str,
     history_length: int,
-    tables: FeatureTables | None = None,
     shuffle: bool = False,
     seed: int = 0,
     shuffle_buffer: int = 10_000,
@@ -42,7 +41,6 @@ def positive_examples(
       data_dir: an ExampleGen output directory.
       split: the split to read.
       history_length: H.
-      tables: when given, only positives whose video has a row in the video table.
       shuffle, seed, shuffle_buffer: passed to the reader (steps shuffled across sessions).
       positives: config.ENGAGED (long views and clicks) or config.EXPOSURES (every step).
 
@@ -53,21 +51,10 @@ def positive_examples(
     if positives not in config_lib.POSITIVES:
         raise ValueError(f"positives must be one of {config_lib.POSITIVES}, got {positives!r}")
     every_step = positives == config_lib.EXPOSURES
-    known = None
-    if tables is not None:
-        known = tf.lookup.StaticHashTable(
-            tf.lookup.KeyValueTensorInitializer(
-                tf.constant(tables.video_ids[1:], tf.int64),
-                tf.ones(len(tables.video_ids) - 1, tf.int64),
-            ),
-            default_value=tf.constant(0, tf.int64),
-        )
 
     def select(batch):
         video_id = batch["logged_video_id"]
         keep = is_positive(batch) | every_step
-        if known is not None:
-            keep &= known.lookup(video_id) > 0
         fields = {k: batch["observation"][k] for k in EXAMPLE_KEYS[:3]}
         fields["video_id"] = video_id
         return {k: tf.boolean_mask(v, keep) for k, v in fields.items()}
@@ -82,6 +69,12 @@ def positive_examples(
         shuffle_buffer_size=shuffle_buffer,
     )
     return transitions.map(select, num_parallel_calls=tf.data.AUTOTUNE).unbatch()
+
+
+def in_table(examples: dict, tables: FeatureTables) -> dict:
+    """The collected examples whose video has a row in the video table (order kept)."""
+    known = tables.video_rows(examples["video_id"]) > 0
+    return {key: values[known] for key, values in examples.items()}
 
 
 def collect(examples: tf.data.Dataset) -> dict:

@@ -45,10 +45,10 @@ def test_exposures_mode_keeps_every_step_in_order(data):
         training_data.positive_examples(path, ss.TRAIN_SPLIT, 5, positives="clicks")
 
 
-def test_known_videos_only_when_tables_are_given(data):
+def test_in_table_keeps_the_known_videos_only(data):
     path, tables = data
     every = training_data.collect(training_data.positive_examples(path, ss.TRAIN_SPLIT, 5))
-    known = training_data.collect(training_data.positive_examples(path, ss.TRAIN_SPLIT, 5, tables))
+    known = training_data.in_table(every, tables)
     assert np.isin(known["video_id"], tables.video_ids[1:]).all()
     assert len(known["video_id"]) == np.isin(every["video_id"], tables.video_ids[1:]).sum()
     assert len(known["video_id"]) < len(every["video_id"])  # the world logs unknown videos
