@@ -9,7 +9,7 @@ finished main job's workdir and, for each extra seed, retrains on the *same* can
 what the main job trains, as the main job does it:
 
   tscac train --behavior-only --seed S                       (π_β)
-  tscac train --seed S   beside   tscac baselines --seed S   (π_β copied in; 2 workers)
+  tscac train --seed S   beside   tscac baselines --seed S   (π_β copied in; the main job's threads)
   tscac evaluate --world ... --policy ...                    (the same 2,400 rollouts)
 
 then puts the main job's own report (seed 0) beside them: per policy, each seed's watch
@@ -95,12 +95,13 @@ def train_seed(inputs: dict, seed: int, out: str, preset: str) -> str:
     _wait(_tscac(["train", *data, "--out", behavior, "--behavior-only"], logs[0]), logs=logs[:1])
     shutil.copytree(os.path.join(behavior, "behavior"), os.path.join(train, "behavior"),
                     dirs_exist_ok=True)  # fmt: skip
-    # As the main job on 2 cores: train single-threaded beside two baseline workers.
-    cores = os.cpu_count() or 1
-    workers = min(cores, 2)
-    parallel = ["--workers", str(workers), "--threads", str(max(1, cores // workers))]
+    # The main job's own split of the cores between train and the baseline workers.
+    plan = tscac_pipeline._thread_plan(tscac_pipeline.RunConfig(preset=preset))
+    parallel = ["--workers", str(plan["baseline_workers"])]
+    parallel += ["--threads", str(plan["baseline_threads"])]
+    train_threads = ["--threads", str(plan["train_threads"])] if plan["train_threads"] else []
     _wait(
-        _tscac(["train", *data, "--out", train, "--threads", "1"], logs[1]),
+        _tscac(["train", *data, "--out", train, *train_threads], logs[1]),
         _tscac(
             ["baselines", *data, "--out", baselines, "--tscac-dir", behavior, *parallel], logs[2]
         ),
