@@ -65,6 +65,7 @@ class StageTwoAgent(CandidateAgent):
         for actor in self._auxiliary_actors.values():
             actor.create_variables()
         self._value_network = value_network
+        self._behavior_network = behavior_network
         (
             self._target_value_network,
             self._propensity,
@@ -93,6 +94,17 @@ class StageTwoAgent(CandidateAgent):
             (self._actor_optimizer, self._actor.trainable_variables),
             (self._critic_optimizer, self._value_network.trainable_variables),
         ]
+
+    def _initialize(self):
+        # π_θ starts as a copy of π_β (StageTwoConfig.init_from_behavior). A checkpoint
+        # restored after this (the trainer's resume) overrides the copy.
+        if self._config.stage_two.init_from_behavior:
+            self._behavior_network.create_variables()
+            source = self._behavior_network.trainable_variables
+            target = self._actor.trainable_variables
+            for dst, src in zip(target, source, strict=True):
+                dst.assign(src)
+        return super()._initialize()
 
     def _auxiliary_log_probs(self, observation) -> dict[str, tf.Tensor]:
         """{name: log π_i(·|s)} float32 [B, K], frozen."""

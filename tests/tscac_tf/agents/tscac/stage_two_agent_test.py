@@ -8,6 +8,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from tscac_tf.agents.tscac import config as tscac_config
 from tscac_tf.agents.tscac.stage_two_agent import StageTwoAgent
@@ -60,6 +61,39 @@ def test_watch_time_advantage_moves_the_policy_unless_lambda_holds_it(
     assert extra["weight_max"] <= config.stage_two.weight_clip + 1e-6
     # the critic learned a positive value of watch time (seconds, γ = 0.95)
     assert np.mean([i.extra["value"]["watch_time"] for i in infos[-10:]]) > 10
+
+
+@pytest.mark.parametrize("init_from_behavior", [True, False])
+def test_pi_theta_starts_from_the_behaviour_policy_when_asked(
+    lookup, config, transitions, init_from_behavior
+):
+    # The default starts π_θ at π_β (StageTwoConfig.init_from_behavior); without it π_θ is
+    # a freshly initialised network, which scores the candidates differently.
+    stage_two = dataclasses.replace(config.stage_two, init_from_behavior=init_from_behavior)
+    config = dataclasses.replace(config, stage_two=stage_two)
+    net = config.network
+    aux = {n: ActorNetwork.from_config(lookup, net, f"{n}_actor") for n in config.auxiliary_names}
+    behavior = ActorNetwork.from_config(lookup, net, "behavior")
+    main = ActorNetwork.from_config(lookup, net, "main_actor")
+    agent = StageTwoAgent(
+        main,
+        ValueNetwork.from_config(lookup, net, ["watch_time"], name="watch_time_critic"),
+        aux,
+        behavior,
+        config,
+    )
+    agent.initialize()
+    observation = {k: tf.constant(v[:64]) for k, v in transitions["observation"].items()}
+    main_logits = main(observation)[0]["logits"].numpy()
+    behavior_logits = behavior(observation)[0]["logits"].numpy()
+    if init_from_behavior:
+        np.testing.assert_allclose(main_logits, behavior_logits, rtol=1e-6, atol=1e-6)
+        # a copy, not the same variables: training π_θ must leave π_β as it is
+        main.trainable_variables[0].assign_add(tf.ones_like(main.trainable_variables[0]))
+        assert not np.allclose(main(observation)[0]["logits"].numpy(), behavior_logits)
+        np.testing.assert_array_equal(behavior(observation)[0]["logits"].numpy(), behavior_logits)
+    else:
+        assert np.abs(main_logits - behavior_logits).max() > 1e-3
 
 
 def test_the_critic_must_value_watch_time_only(lookup, config):
