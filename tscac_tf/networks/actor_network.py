@@ -86,6 +86,23 @@ class ActorNetwork(network.Network):
     def lookup(self) -> FeatureLookup:
         return self._lookup
 
+    def copy_from(self, other: ActorNetwork) -> None:
+        """Sets this actor's weights to a copy of `other`'s (same configuration).
+
+        Raises:
+          ValueError: the two actors' trainable variables differ in number or shape.
+        """
+        self.create_variables()
+        other.create_variables()
+        mine, theirs = self.trainable_variables, other.trainable_variables
+        shapes = [tuple(v.shape) for v in mine], [tuple(v.shape) for v in theirs]
+        if shapes[0] != shapes[1]:
+            raise ValueError(
+                f"{self.name} cannot copy {other.name}: variables {shapes[0]} vs {shapes[1]}"
+            )
+        for target, source in zip(mine, theirs, strict=True):
+            target.assign(source)
+
     def preference(self, observation: dict[str, tf.Tensor]) -> tf.Tensor:
         """p(s), float32 [B, d]."""
         return self._preference_head(self._state_encoder(observation))

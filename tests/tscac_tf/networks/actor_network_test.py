@@ -4,7 +4,10 @@ import tscac_tf  # noqa: F401  (first: pins Keras 2 before TensorFlow loads)
 
 # isort: split
 
+import dataclasses
+
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from tscac_tf.networks.actor_network import PADDED_SCORE, ActorNetwork, candidate_scores
@@ -48,3 +51,24 @@ def test_copies_share_the_tables_but_not_the_weights(lookup, net_config):
     assert not {id(v) for v in actor.trainable_variables} & {
         id(v) for v in other.trainable_variables
     }
+
+
+def test_copy_from_scores_like_the_source_and_stays_independent(lookup, net_config, observation):
+    source = ActorNetwork.from_config(lookup, net_config, "source")
+    target = ActorNetwork.from_config(lookup, net_config, "target")
+    before = source(observation)[0]["logits"].numpy()
+    assert np.abs(target(observation)[0]["logits"].numpy() - before).max() > 1e-3
+    target.copy_from(source)
+    np.testing.assert_allclose(target(observation)[0]["logits"].numpy(), before, rtol=1e-6)
+    # a copy, not shared variables: moving the target leaves the source as it was
+    for v in target.trainable_variables:
+        v.assign_add(tf.ones_like(v))
+    assert np.abs(target(observation)[0]["logits"].numpy() - before).max() > 1e-3
+    np.testing.assert_array_equal(source(observation)[0]["logits"].numpy(), before)
+
+
+def test_copy_from_refuses_another_architecture(lookup, net_config):
+    wider = dataclasses.replace(net_config, preference_dim=net_config.preference_dim + 1)
+    target = ActorNetwork.from_config(lookup, net_config, "target")
+    with pytest.raises(ValueError, match="target cannot copy other"):
+        target.copy_from(ActorNetwork.from_config(lookup, wider, "other"))

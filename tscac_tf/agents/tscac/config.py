@@ -64,6 +64,8 @@ class StageOneConfig:
       target_update_tau, target_update_period: soft update of the target critics.
       shared_critic_trunk: one state encoder for all critics with one head per response
         (cheaper) instead of one network per response (the paper's form, the default).
+      init_from_behavior: start every π_i from π_β's weights instead of a freshly
+        initialised network.
     """
 
     num_steps: int = 20000
@@ -76,6 +78,7 @@ class StageOneConfig:
     target_update_tau: float = 0.01
     target_update_period: int = 1
     shared_critic_trunk: bool = False
+    init_from_behavior: bool = False
 
     def __post_init__(self) -> None:
         _check_steps("StageOneConfig", self.num_steps)

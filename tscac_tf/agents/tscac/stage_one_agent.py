@@ -64,6 +64,7 @@ class StageOneAgent(CandidateAgent):
         for actor in self._actors.values():
             actor.create_variables()
         self._value_network = value_network
+        self._behavior_network = behavior_network
         (
             self._target_value_network,
             self._propensity,
@@ -92,6 +93,14 @@ class StageOneAgent(CandidateAgent):
     @property
     def value_network(self) -> ValueNetwork:
         return self._value_network
+
+    def _initialize(self):
+        # Every π_i starts as a copy of π_β (StageOneConfig.init_from_behavior). A checkpoint
+        # restored after this (the trainer's resume) overrides the copies.
+        if self._config.stage_one.init_from_behavior:
+            for actor in self._actors.values():
+                actor.copy_from(self._behavior_network)
+        return super()._initialize()
 
     def _actor_variables(self) -> list[tf.Variable]:
         return [v for n in self._names for v in self._actors[n].trainable_variables]

@@ -99,11 +99,7 @@ class StageTwoAgent(CandidateAgent):
         # π_θ starts as a copy of π_β (StageTwoConfig.init_from_behavior). A checkpoint
         # restored after this (the trainer's resume) overrides the copy.
         if self._config.stage_two.init_from_behavior:
-            self._behavior_network.create_variables()
-            source = self._behavior_network.trainable_variables
-            target = self._actor.trainable_variables
-            for dst, src in zip(target, source, strict=True):
-                dst.assign(src)
+            self._actor.copy_from(self._behavior_network)
         return super()._initialize()
 
     def _auxiliary_log_probs(self, observation) -> dict[str, tf.Tensor]:

@@ -4,8 +4,11 @@ import tscac_tf  # noqa: F401  (first: pins Keras 2 before TensorFlow loads)
 
 # isort: split
 
+import dataclasses
+
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from tscac_tf.agents.tscac.stage_one_agent import StageOneAgent
 from tscac_tf.networks.actor_network import ActorNetwork
@@ -43,6 +46,23 @@ def test_each_actor_learns_its_response_and_the_behavior_model_stays_frozen(
     assert last.extra["value"]["click"] > 0.2 and last.extra["value"]["hate"] < 0.0
     assert agent.auxiliary_policies["click"].actor_network is agent.actor_networks["click"]
     assert agent.policy is agent.auxiliary_policies[config.auxiliary_names[0]]
+
+
+@pytest.mark.parametrize("init_from_behavior", [True, False])
+def test_the_actors_start_from_the_behaviour_policy_when_asked(
+    lookup, config, transitions, init_from_behavior
+):
+    stage_one = dataclasses.replace(config.stage_one, init_from_behavior=init_from_behavior)
+    agent, behavior = _agent(lookup, dataclasses.replace(config, stage_one=stage_one))
+    agent.initialize()
+    observation = {k: tf.constant(v[:64]) for k, v in transitions["observation"].items()}
+    reference = behavior(observation)[0]["logits"].numpy()
+    for name, actor in agent.actor_networks.items():
+        logits = actor(observation)[0]["logits"].numpy()
+        if init_from_behavior:
+            np.testing.assert_allclose(logits, reference, rtol=1e-6, atol=1e-6, err_msg=name)
+        else:
+            assert np.abs(logits - reference).max() > 1e-3, name
 
 
 def test_networks_must_cover_the_auxiliary_responses(lookup, config):
