@@ -65,7 +65,8 @@ class StageOneConfig:
       shared_critic_trunk: one state encoder for all critics with one head per response
         (cheaper) instead of one network per response (the paper's form, the default).
       init_from_behavior: start every π_i from π_β's weights instead of a freshly
-        initialised network.
+        initialised network (off: the actors then stop raising likes, and TSCAC plays
+        below BC on likes and clicks; benchmarks/actor_start.py).
     """
 
     num_steps: int = 20000
@@ -109,10 +110,11 @@ class StageTwoConfig:
         which makes λ independent of the unit and spread of watch time (the default).
       target_update_tau, target_update_period: soft update of the target critic.
       init_from_behavior: start π_θ from π_β's weights (the default) instead of a freshly
-        initialised network. Trained from scratch for the default preset's 1,500 steps,
-        π_θ's greedy choice depended on the training seed: TSCAC ranged from −40.9% to
-        +10.6% of BC's watch time over four seeds (sd 24 points); started from π_β, from
-        −12.6% to +2.1% (sd 6.6). RESULTS.md, "Stage two from π_β".
+        initialised network. Trained from a fresh network for the default preset's
+        1,500 steps, π_θ's greedy choice depended on the training seed: over four seeds,
+        TSCAC's watch time vs BC had sd 14.5 points (−25.2% to +5.5%); started from π_β,
+        sd 6.7 (−12.6% to +2.1%), with a similar mean (benchmarks/actor_start.py;
+        RESULTS.md, "Session 10").
     """
 
     num_steps: int = 20000
