@@ -205,11 +205,8 @@ def main(argv=None) -> dict:
         "rows": rows,
         "summary": summarise(rows),
         "seconds": round(time.perf_counter() - began, 1),
-        "machine": {"cpus": os.cpu_count(), "load_average": list(os.getloadavg())},
     }
-    print(json.dumps(result["summary"], indent=1))
-    results_file.write(args.output, result)
-    return result
+    return results_file.finish(args.output, result)
 
 
 if __name__ == "__main__":

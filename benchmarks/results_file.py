@@ -12,3 +12,11 @@ def write(path: str, payload, **dump_options) -> None:
     with open(path, "w") as f:
         json.dump(payload, f, **{"indent": 1, **dump_options})
     print(f"wrote {path}")
+
+
+def finish(path: str, result: dict) -> dict:
+    """Adds the machine (cores, load average now), prints the summary, writes the file."""
+    result["machine"] = {"cpus": os.cpu_count(), "load_average": list(os.getloadavg())}
+    print(json.dumps(result.get("summary", result), indent=1))
+    write(path, result)
+    return result

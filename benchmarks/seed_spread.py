@@ -192,11 +192,8 @@ def main(argv=None) -> dict:
         "summary": summarise(per_seed),
         "seconds_per_seed": {str(s): v for s, v in seconds.items()},
         "seconds": round(time.perf_counter() - start, 1),
-        "machine": {"cpus": os.cpu_count(), "load_average": list(os.getloadavg())},
     }
-    print(json.dumps(result["summary"], indent=1))
-    results_file.write(args.output, result)
-    return result
+    return results_file.finish(args.output, result)
 
 
 if __name__ == "__main__":
