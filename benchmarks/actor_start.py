@@ -28,7 +28,6 @@ import argparse
 import dataclasses
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -115,14 +114,7 @@ def summarise(rows: list[dict]) -> dict[str, dict]:
         mine = [r for r in rows if r["start"] == start]
         pct = [r["pct_vs_bc"]["watch_time"] for r in mine]
         watch = [r["tscac"]["watch_time"] for r in mine]
-        out[start] = {
-            "seeds": [r["seed"] for r in mine],
-            "watch_time_mean": statistics.fmean(watch),
-            "watch_time_sd": statistics.stdev(watch) if len(watch) > 1 else 0.0,
-            "pct_vs_bc_mean": statistics.fmean(pct),
-            "pct_vs_bc_sd": statistics.stdev(pct) if len(pct) > 1 else 0.0,
-            "seeds_above_bc": sum(p > 0 for p in pct),
-        }
+        out[start] = {"seeds": [r["seed"] for r in mine], **seed_spread.spread(watch, pct)}
     return out
 
 

@@ -137,6 +137,17 @@ def policy_rows(report: dict) -> dict[str, dict]:
     return rows
 
 
+def spread(watch: list[float], pct: list[float]) -> dict:
+    """Over the seeds: mean and sd of watch time and of % vs BC, and the seeds above BC."""
+    return {
+        "watch_time_mean": statistics.fmean(watch),
+        "watch_time_sd": statistics.stdev(watch) if len(watch) > 1 else 0.0,
+        "pct_vs_bc_mean": statistics.fmean(pct),
+        "pct_vs_bc_sd": statistics.stdev(pct) if len(pct) > 1 else 0.0,
+        "seeds_above_bc": sum(p > 0 for p in pct),
+    }
+
+
 def summarise(per_seed: dict[int, dict[str, dict]]) -> dict[str, dict]:
     """Per policy, over the seeds: mean and sd of watch time and of % vs BC, and counts."""
     out = {}
@@ -145,11 +156,7 @@ def summarise(per_seed: dict[int, dict[str, dict]]) -> dict[str, dict]:
         pct = [rows[name]["pct_vs_bc"] for rows in per_seed.values()]
         out[name] = {
             "seeds": len(watch),
-            "watch_time_mean": statistics.fmean(watch),
-            "watch_time_sd": statistics.stdev(watch) if len(watch) > 1 else 0.0,
-            "pct_vs_bc_mean": statistics.fmean(pct),
-            "pct_vs_bc_sd": statistics.stdev(pct) if len(pct) > 1 else 0.0,
-            "seeds_above_bc": sum(p > 0 for p in pct),
+            **spread(watch, pct),
             "seeds_all_constraints_hold": sum(
                 not rows[name]["failed_constraints"] for rows in per_seed.values()
             ),
