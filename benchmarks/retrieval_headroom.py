@@ -21,12 +21,12 @@ the world's feed never shows a video twice:
   `oracle_state` draws that error afresh in each replay. No model of the logs can know
   more than the true state, and since the world never shows a pair twice, nothing in the
   logs reveals the ranker's error on a pair before it is shown: `oracle_state` is the
-  realistic ceiling, `oracle_full` a looser one. With finite replays both are somewhat
-  underestimated (the top 50 of a noisy P(v)): on the default preset the full oracle
-  gave 0.331 with 32 replays (300 users), 0.413 and 0.431 with 128 and 256 (100 users).
-  They are computed for the steps of `--users` sampled users (about 6 minutes for 100
-  users at 256 replays); popularity and the count model are reported on the same queries
-  as well as on all.
+  realistic ceiling, `oracle_full` a looser one. With finite replays both are
+  underestimated (the top 50 of a noisy P(v)), so they are scored after each replay count
+  of `--samples` (nested replays; default 64, 256 and 1,024) to show how far they have
+  converged. They are computed for the steps of `--users` sampled users (about 11 minutes
+  for 100 users up to 1,024 replays); popularity and the count model are reported on the
+  same queries as well as on all.
 
 Prints the figures and writes benchmarks/results/retrieval_headroom.json.
 """
@@ -68,17 +68,20 @@ class OracleWorld(World):
     can learn from logs in which a pair is never shown twice.
     """
 
-    def __init__(self, config, sampled_users, samples: int):
+    def __init__(self, config, sampled_users, samples: tuple[int, ...]):
         super().__init__(config)
         self._sampled = np.isin(np.arange(self.population.users.ids.size), sampled_users)
-        self._samples = samples
+        # The oracles' top K after the first m replays, for each m in `samples`: the
+        # replays are nested, so one pass shows how far the estimate has converged.
+        self._checkpoints = tuple(sorted(set(samples)))
         self._rankers = [
             BehaviorPolicy(config.behavior, config.seed + 1 + m, self.population.videos.ids.size)
-            for m in range(samples)
+            for m in range(self._checkpoints[-1])
         ]
         self.top = {
-            kind: {int(u): [] for u in self.population.users.ids[sampled_users]}
+            (kind, m): {int(u): [] for u in self.population.users.ids[sampled_users]}
             for kind in ("full", "state")
+            for m in self._checkpoints
         }
 
     def candidates(self, state, rows, base):
@@ -89,21 +92,26 @@ class OracleWorld(World):
 
     def _score(self, state, rows, base):
         users = self.population.users.ids[state.user[rows]]
-        scores = {kind: np.zeros((rows.size, self.population.videos.ids.size)) for kind in self.top}
+        scores = {
+            kind: np.zeros((rows.size, self.population.videos.ids.size))
+            for kind in ("full", "state")
+        }
         lane = np.arange(rows.size)[:, None]
-        for m in range(self._samples):
+        for m in range(self._checkpoints[-1]):
             replay = rs.extend(base, rs.Stream.CANDIDATE_POPULAR, np.uint64(1_000_003 + m))
             cand = super().candidates(state, rows, replay)
             expected = self.expected_raw(state, rows, cand)
             ids = self.video_ids(cand)
             for kind, ranker in (("full", self.behavior), ("state", self._rankers[m])):
                 probs = ranker.rank_probabilities(expected, users, ids, replay)
-                # Σ_m P_m(shown = v) · P(click | v) / M; P(click | v) does not depend on m
-                np.add.at(scores[kind], (lane, cand), probs * expected["click"] / self._samples)
-        for kind, score in scores.items():
-            top = self.video_ids(np.argsort(-score, axis=1)[:, :K])
-            for user, ids in zip(users.tolist(), top, strict=True):
-                self.top[kind][user].append(ids)
+                # Σ_m P_m(shown = v) · P(click | v) (the 1/M does not change the order);
+                # P(click | v) does not depend on m
+                np.add.at(scores[kind], (lane, cand), probs * expected["click"])
+            if m + 1 in self._checkpoints:
+                for kind, score in scores.items():
+                    top = self.video_ids(np.argsort(-score, axis=1, kind="stable")[:, :K])
+                    for user, ids in zip(users.tolist(), top, strict=True):
+                        self.top[kind, m + 1][user].append(ids)
 
 
 def earlier_exposures(user: np.ndarray, video: np.ndarray):
@@ -133,14 +141,20 @@ def main(argv=None) -> dict:
     parser.add_argument("--preset", default="default")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--users", type=int, default=100, help="Users sampled for the oracles.")
-    parser.add_argument("--samples", type=int, default=256, help="Replays per step for P(v).")
+    parser.add_argument(
+        "--samples",
+        default="64,256,1024",
+        help="Replays per step for P(v), comma-separated: the oracles are scored after each "
+        "count (the replays are nested), the largest is the headline figure.",
+    )
     parser.add_argument("--output", default=RESULTS)
     args = parser.parse_args(argv)
     start = time.perf_counter()
     config = WorldConfig.preset(args.preset, args.seed)
     num_users = World(config).population.users.ids.size
     sampled_rows = np.random.default_rng(args.seed).choice(num_users, args.users, replace=False)
-    world = OracleWorld(config, sampled_rows, args.samples)
+    samples = tuple(sorted({int(m) for m in args.samples.split(",")}))
+    world = OracleWorld(config, sampled_rows, samples)
     log = log_generator.generate_log(world)
     sampled_ids = set(world.population.users.ids[sampled_rows].tolist())
     videos = world.population.videos
@@ -179,9 +193,12 @@ def main(argv=None) -> dict:
     queries = [(row, int(user[row]), int(video[row])) for row in np.nonzero(~train & positive)[0]]
     sampled = [q for q in queries if q[1] in sampled_ids]
     figures = {"all": {}, "sampled": {}}
-    for kind in world.top:
-        hits = sum(int(videos.ids[q[2]]) in oracle_top[q[0]][kind] for q in sampled)
-        figures["sampled"][f"oracle_{kind}"] = hits / max(len(sampled), 1)
+    convergence = {"full": {}, "state": {}}
+    for kind, m in world.top:
+        hits = sum(int(videos.ids[q[2]]) in oracle_top[q[0]][kind, m] for q in sampled)
+        convergence[kind][str(m)] = hits / max(len(sampled), 1)
+    for kind, by_replays in convergence.items():
+        figures["sampled"][f"oracle_{kind}"] = by_replays[str(samples[-1])]
     for label, subset in (("all", queries), ("sampled", sampled)):
         figures[label]["popularity"] = recall(lambda u: popularity, subset, before)
         grid = {
@@ -200,7 +217,8 @@ def main(argv=None) -> dict:
         "queries": len(queries),
         "sampled_users": args.users,
         "sampled_queries": len(sampled),
-        "samples_per_step": args.samples,
+        "samples_per_step": samples[-1],
+        "oracle_recall@50_by_replays": convergence,
         "recall@50": figures,
         "count_model_vs_popularity": figures["all"]["count_model_best"] / pop_all,
         "oracle_full_vs_popularity": figures["sampled"]["oracle_full"] / pop_sampled,
