@@ -3,7 +3,8 @@
     tscac train --data DATA --out OUT [--preset small|default|pure] [--steps N]
                 [--behavior-steps N] [--stage-one-steps N] [--stage-two-steps N]
                 [--batch-size B] [--shared-lambda L] [--propensity model|logged]
-                [--seed S] [--strategy default|mirrored] [--behavior-only] [--threads T]
+                [--advantage-critic] [--seed S] [--strategy default|mirrored]
+                [--behavior-only] [--threads T]
 
 DATA is the output of the retrieval candidates step (sessions with K candidates per step
 and the feature tables). OUT receives behavior/, stage_one/ and stage_two/ (checkpoints
@@ -42,6 +43,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=int, help="Transitions per step.")
     parser.add_argument("--shared-lambda", type=float, help="One λ for every auxiliary.")
     parser.add_argument("--propensity", choices=("model", "logged"), help="π_β source.")
+    parser.add_argument(
+        "--advantage-critic",
+        action="store_true",
+        help="Stage two's Â_1 from a critic fitted to the TD errors instead of the TD errors "
+        "themselves (StageTwoConfig.advantage_critic).",
+    )
     parser.add_argument("--seed", type=int, help="Seed of shuffling and initialisation.")
     parser.add_argument(
         "--strategy",
@@ -77,6 +84,9 @@ def build_config(args: argparse.Namespace):
         if value is not None:
             stage_config = dataclasses.replace(getattr(config, stage), num_steps=value)
             config = dataclasses.replace(config, **{stage: stage_config})
+    if args.advantage_critic:
+        stage_two = dataclasses.replace(config.stage_two, advantage_critic=True)
+        config = dataclasses.replace(config, stage_two=stage_two)
     return config
 
 

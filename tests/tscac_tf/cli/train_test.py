@@ -5,7 +5,9 @@ import tscac_tf  # noqa: F401  (first: pins Keras 2 before TensorFlow loads)
 # isort: split
 
 import json
+import logging
 import os
+import re
 
 import numpy as np
 import pytest
@@ -41,6 +43,8 @@ def test_train_writes_every_stage_and_an_export_equal_to_the_trained_actor(
         assert tf.train.latest_checkpoint(os.path.join(out, stage, "checkpoints"))
         assert os.listdir(os.path.join(out, stage, "summaries"))
     assert "kl_to_auxiliary/click" in summary["stages"]["stage_two"]["final_losses"]
+    # the default Â_1 is the TD error itself (StageTwoConfig.advantage_critic is off)
+    assert "advantage_loss/watch_time" not in summary["stages"]["stage_two"]["final_losses"]
     assert summary["config"]["network"]["num_candidates"] == 8  # read from the data
 
     # The export is the trained stage-two actor: restore its checkpoint into fresh agents.
@@ -75,6 +79,29 @@ def test_train_writes_every_stage_and_an_export_equal_to_the_trained_actor(
     policy_export = os.path.join(out, tscac_training.POLICY_EXPORT_SUBDIR)
     assert summary["policy_export"] == policy_export
     assert os.path.exists(os.path.join(policy_export, "saved_model.pb"))
+
+
+def test_the_advantage_critic_trains_and_resumes_from_its_checkpoint(
+    data_dir, tmp_path, capsys, caplog
+):
+    out = str(tmp_path / "run")
+    argv = ["train", "--data", data_dir, "--out", out, "--preset", "small", "--steps", "3",
+            "--advantage-critic"]  # fmt: skip
+    assert cli.main(argv) == 0
+    with open(capsys.readouterr().out.strip().splitlines()[-1]) as f:
+        summary = json.load(f)
+    assert summary["config"]["stage_two"]["advantage_critic"] is True
+    assert np.isfinite(summary["stages"]["stage_two"]["final_losses"]["advantage_loss/watch_time"])
+    # Started again with more stage-two steps, the run resumes stage two from step 3 (the
+    # checkpoint holds the critic and its optimiser, or the restore would fail) and
+    # leaves the finished stages alone.
+    caplog.set_level(logging.INFO)
+    assert cli.main([*argv, "--stage-two-steps", "5"]) == 0
+    assert re.search(r"stage_two: resumed from \S+ at step 3", caplog.text), caplog.text
+    with open(capsys.readouterr().out.strip().splitlines()[-1]) as f:
+        summary = json.load(f)
+    assert summary["stages"]["stage_two"]["steps"] == 5
+    assert summary["stages"]["stage_one"]["steps"] == 3
 
 
 def test_bad_flags_are_reported(data_dir, tmp_path, capsys):

@@ -115,6 +115,17 @@ class StageTwoConfig:
         TSCAC's watch time vs BC had sd 14.5 points (−25.2% to +5.5%); started from π_β,
         sd 6.7 (−12.6% to +2.1%), with a similar mean (benchmarks/actor_start.py;
         RESULTS.md, "Session 10").
+      advantage_critic: take Â_1(s, a) from an advantage critic, a network over the state
+        and the candidates (the actor's architecture, its own weights) fitted by least
+        squares to the one-step TD errors δ = r + γ(1 − done) V_1(s') − V_1(s), instead
+        of δ itself (the paper's form, the default). E[δ | s, a] is the advantage of a
+        under the logged continuation; one δ is that plus the noise of one transition,
+        which on the default preset is dominated by whether the session happened to end
+        there (sd of δ about 100 s against about 17 s watched a step). Measured on the
+        default preset (four stage-two seeds, three λ each; RESULTS.md, "Session 11"): at
+        λ = 1 it gave +9.3% watch time vs BC against +6.0% with δ, with fewer clicks and
+        likes, about what δ gives at λ = 0.5–0.7; the two trade-off curves were not
+        told apart, so it is off.
     """
 
     num_steps: int = 20000
@@ -123,6 +134,7 @@ class StageTwoConfig:
     weight_clip: float = 10.0
     advantage_scale: float | None = None
     init_from_behavior: bool = True
+    advantage_critic: bool = False
     target_update_tau: float = 0.01
     target_update_period: int = 1
 

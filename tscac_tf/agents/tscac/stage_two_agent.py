@@ -12,8 +12,11 @@ and minimises KL(π*‖π_θ), estimated on logged data by importance weighting:
     L     = −E_D[ w̃ · log π_θ(a|s) ]
 
 Â_1 is in seconds of watch time; it is divided by `StageTwoConfig.advantage_scale` (or
-by its batch standard deviation, the default) before entering exp(·/Λ). The stage-one
-actors and the behaviour model are frozen here.
+by its batch standard deviation, the default) before entering exp(·/Λ). It is the
+one-step TD error δ = r + γ_1(1 − done) V_1(s') − V_1(s), or, with
+`StageTwoConfig.advantage_critic`, an advantage critic's A(s, a), fitted to δ by
+least squares:  L_A = ½ (A(s, a) − δ)². The stage-one actors and the behaviour model are
+frozen here.
 """
 
 from __future__ import annotations
@@ -35,7 +38,12 @@ from tscac_tf.training.gradient_step import batch_mean, gradient_step
 
 
 class StageTwoAgent(CandidateAgent):
-    """Trains the main actor π_θ and the watch-time critic V_1."""
+    """Trains the main actor π_θ, the watch-time critic V_1 and, if asked, the advantage critic.
+
+    Args:
+      advantage_network: the advantage critic, whose logits are A(s, ·) in seconds;
+        required when `config.stage_two.advantage_critic` is set, refused otherwise.
+    """
 
     def __init__(
         self,
@@ -46,6 +54,7 @@ class StageTwoAgent(CandidateAgent):
         config: TscacConfig,
         train_step_counter: tf.Variable | None = None,
         name: str = "tscac_stage_two",
+        advantage_network: ActorNetwork | None = None,
     ) -> None:
         main = config.main_response.name
         if tuple(value_network.response_names) != (main,):
@@ -57,6 +66,11 @@ class StageTwoAgent(CandidateAgent):
                 f"auxiliary_actors covers {sorted(auxiliary_actors)}, the auxiliary responses "
                 f"are {list(config.auxiliary_names)}"
             )
+        if (advantage_network is not None) != config.stage_two.advantage_critic:
+            raise ValueError(
+                "StageTwoAgent needs an advantage_network exactly when "
+                f"StageTwoConfig.advantage_critic is set (it is {config.stage_two.advantage_critic})"
+            )
         self._config = config
         self._main = main
         self._actor = actor_network
@@ -66,6 +80,12 @@ class StageTwoAgent(CandidateAgent):
             actor.create_variables()
         self._value_network = value_network
         self._behavior_network = behavior_network
+        self._advantage_network = advantage_network
+        if advantage_network is not None:
+            advantage_network.create_variables()
+            self._advantage_optimizer = config.stage_two.critic_optimizer.make(
+                name="stage_two_advantage_adam"
+            )
         (
             self._target_value_network,
             self._propensity,
@@ -89,11 +109,19 @@ class StageTwoAgent(CandidateAgent):
     def value_network(self) -> ValueNetwork:
         return self._value_network
 
+    @property
+    def advantage_network(self) -> ActorNetwork | None:
+        """The advantage critic (StageTwoConfig.advantage_critic), or None."""
+        return self._advantage_network
+
     def optimizer_variables(self):
-        return [
+        pairs = [
             (self._actor_optimizer, self._actor.trainable_variables),
             (self._critic_optimizer, self._value_network.trainable_variables),
         ]
+        if self._advantage_network is not None:
+            pairs.append((self._advantage_optimizer, self._advantage_network.trainable_variables))
+        return pairs
 
     def _initialize(self):
         # π_θ starts as a copy of π_β (StageTwoConfig.init_from_behavior). A checkpoint
@@ -126,7 +154,20 @@ class StageTwoAgent(CandidateAgent):
         with tf.GradientTape(persistent=True) as tape:
             values, _ = self._value_network(obs, training=True)
             critic_loss = batch_mean(losses.critic_losses(values, targets)[main], weights)
-            advantage = losses.td_advantages(targets, values)[main]
+            td_error = losses.td_advantages(targets, values)[main]
+            if self._advantage_network is not None:
+                fitted = tf.gather(
+                    self._advantage_network(obs, training=True)[0]["logits"],
+                    actions,
+                    axis=1,
+                    batch_dims=1,
+                )
+                advantage_loss = batch_mean(
+                    losses.critic_losses({main: fitted}, {main: td_error})[main], weights
+                )
+                advantage = tf.stop_gradient(fitted)
+            else:
+                advantage = td_error
             scaled = losses.scale_advantage(advantage, stage.advantage_scale)
             log_w = losses.stage_two_log_weights(
                 aux_taken, self._config.lagranges, scaled, log_beta
@@ -139,6 +180,13 @@ class StageTwoAgent(CandidateAgent):
         critic_norm = gradient_step(
             tape, critic_loss, self._value_network.trainable_variables, self._critic_optimizer
         )
+        if self._advantage_network is not None:
+            advantage_norm = gradient_step(
+                tape,
+                advantage_loss,
+                self._advantage_network.trainable_variables,
+                self._advantage_optimizer,
+            )
         actor_norm = gradient_step(
             tape, actor_loss, self._actor.trainable_variables, self._actor_optimizer
         )
@@ -156,9 +204,15 @@ class StageTwoAgent(CandidateAgent):
             "kl_to_auxiliary": kl,
             "advantage": {main: tf.reduce_mean(advantage)},
             "advantage_std": {main: tf.math.reduce_std(advantage)},
+            "td_error_std": {main: tf.math.reduce_std(td_error)},
             "value": {main: tf.reduce_mean(values[main])},
             "weight_max": tf.reduce_max(w),
             "weight_effective_fraction": losses.effective_sample_fraction(w),
             "grad_norm": {"actor": actor_norm, "critic": critic_norm},
         }
-        return tf_agent.LossInfo(loss=critic_loss + actor_loss, extra=extra)
+        loss = critic_loss + actor_loss
+        if self._advantage_network is not None:
+            extra["advantage_loss"] = {main: advantage_loss}
+            extra["grad_norm"]["advantage"] = advantage_norm
+            loss += advantage_loss
+        return tf_agent.LossInfo(loss=loss, extra=extra)

@@ -116,6 +116,11 @@ def build_agents(tables: FeatureTables, config: TscacConfig) -> TscacAgents:
         auxiliary_actors,
         behavior.actor_network,
         config,
+        advantage_network=(
+            ActorNetwork.from_config(lookup, net, f"{main}_advantage")
+            if config.stage_two.advantage_critic
+            else None
+        ),
     )
     return TscacAgents(behavior, stage_one, stage_two)
 

@@ -14,6 +14,7 @@ from tscac_tf.agents.tscac import config as tscac_config
 from tscac_tf.agents.tscac.stage_two_agent import StageTwoAgent
 from tscac_tf.networks.actor_network import ActorNetwork
 from tscac_tf.networks.value_network import ValueNetwork
+from tscac_tf.testing import fake_transitions as ft
 from tscac_tf.testing.agent_steps import train_steps
 
 
@@ -21,12 +22,16 @@ def _agent(lookup, config):
     net = config.network
     aux = {n: ActorNetwork.from_config(lookup, net, f"{n}_actor") for n in config.auxiliary_names}
     behavior = ActorNetwork.from_config(lookup, net, "behavior")
+    advantage = None
+    if config.stage_two.advantage_critic:
+        advantage = ActorNetwork.from_config(lookup, net, "watch_time_advantage")
     agent = StageTwoAgent(
         ActorNetwork.from_config(lookup, net, "main_actor"),
         ValueNetwork.from_config(lookup, net, ["watch_time"], name="watch_time_critic"),
         aux,
         behavior,
         config,
+        advantage_network=advantage,
     )
     return agent, aux, behavior
 
@@ -39,8 +44,11 @@ def test_watch_time_advantage_moves_the_policy_unless_lambda_holds_it(
     # stage-one actors here are untrained (near uniform) anchors. With a small λ the
     # closed form exp(Â_1/Λ) dominates and the policy moves onto matching videos; with a
     # large λ, π* is the anchors' geometric mean and the policy must stay near them.
+    # Â_1 is the TD error itself here (the paper's form); the advantage critic is below.
     config = dataclasses.replace(
-        config, responses=tscac_config.preset("small", shared_lagrange=shared_lambda).responses
+        config,
+        responses=tscac_config.preset("small", shared_lagrange=shared_lambda).responses,
+        stage_two=dataclasses.replace(config.stage_two, advantage_critic=False),
     )
     agent, aux, _ = _agent(lookup, config)
     before = match_mass(agent.actor_network)
@@ -93,3 +101,66 @@ def test_the_critic_must_value_watch_time_only(lookup, config):
             ActorNetwork.from_config(lookup, net, "b"),
             config,
         )
+
+
+def test_the_advantage_critic_learns_which_candidates_pay_and_moves_the_policy(
+    lookup, config, tables, transitions, unbiased_dataset, match_mass
+):
+    # StageTwoConfig.advantage_critic: Â_1 is A(s, a), fitted to the TD errors. In the
+    # unbiased log matching videos are watched ~5x longer, so after training A must rate
+    # a state's matching candidates above its others (on average, over held states), and
+    # with a small λ the policy must move onto them as it does with the raw TD errors.
+    config = dataclasses.replace(
+        config,
+        responses=tscac_config.preset("small", shared_lagrange=0.1).responses,
+        stage_two=dataclasses.replace(config.stage_two, advantage_critic=True),
+    )
+    agent, _, _ = _agent(lookup, config)
+    agent.initialize()
+    advantage_net = agent.advantage_network
+    observation = {k: tf.constant(v[:400]) for k, v in transitions["observation"].items()}
+    matched = ft.matches(
+        tables,
+        transitions["observation"]["user_id"][:400, None],
+        transitions["observation"]["candidate_video_ids"][:400],
+        ft.FakeTransitionsConfig().num_groups,
+    )
+    real = transitions["observation"]["candidate_video_ids"][:400] != -1
+
+    def gap() -> float:
+        a = advantage_net(observation)[0]["logits"].numpy()
+        return float(a[matched].mean() - a[real & ~matched].mean())
+
+    before_gap, before_mass = gap(), match_mass(agent.actor_network)
+    optimized = {id(v) for _, vs in agent.optimizer_variables() for v in vs}
+    assert all(id(v) in optimized for v in advantage_net.trainable_variables)
+    infos = train_steps(agent, unbiased_dataset, 300)
+    after_gap, after_mass = gap(), match_mass(agent.actor_network)
+    print(
+        f"A(match) - A(other): {before_gap:.2f} -> {after_gap:.2f} s; "
+        f"match mass {before_mass:.3f} -> {after_mass:.3f}"
+    )
+    assert after_gap > 5.0  # seconds; a matching video plays ~20 s against ~4 s
+    assert after_mass > before_mass + 0.1
+    losses = [i.extra["advantage_loss"]["watch_time"] for i in infos]
+    assert np.mean(losses[-20:]) < np.mean(losses[:20])
+    assert infos[-1].extra["td_error_std"]["watch_time"] > 0
+
+
+def test_an_advantage_network_comes_exactly_with_the_advantage_critic(lookup, config):
+    net = config.network
+    aux = {n: ActorNetwork.from_config(lookup, net, f"{n}_a") for n in config.auxiliary_names}
+    parts = (
+        ActorNetwork.from_config(lookup, net, "m"),
+        ValueNetwork.from_config(lookup, net, ["watch_time"], name="v"),
+        aux,
+        ActorNetwork.from_config(lookup, net, "b"),
+    )
+    assert not config.stage_two.advantage_critic  # the default: Â_1 is the TD error
+    with pytest.raises(ValueError, match="advantage_network exactly when"):
+        StageTwoAgent(*parts, config, advantage_network=ActorNetwork.from_config(lookup, net, "a"))
+    with_critic = dataclasses.replace(
+        config, stage_two=dataclasses.replace(config.stage_two, advantage_critic=True)
+    )
+    with pytest.raises(ValueError, match="advantage_network exactly when"):
+        StageTwoAgent(*parts, with_critic)

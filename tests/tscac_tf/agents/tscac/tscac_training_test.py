@@ -4,6 +4,11 @@ import tscac_tf  # noqa: F401  (first: pins Keras 2 before TensorFlow loads)
 
 # isort: split
 
+import dataclasses
+
+import numpy as np
+import tensorflow as tf
+
 from tscac_tf.agents.tscac import tscac_training
 from tscac_tf.testing import fake_transitions as ft
 
@@ -25,3 +30,29 @@ def test_agents_share_the_tables_and_stage_two_uses_the_stage_one_actors(tables,
         for v in net.non_trainable_variables
     }
     assert len(lookups) == 9  # one FeatureLookup: nine table variables in total
+
+
+def test_the_advantage_critic_is_built_on_request_and_checkpointed_with_stage_two(
+    tables, config, tmp_path
+):
+    assert tscac_training.build_agents(tables, config).stage_two.advantage_network is None
+    stage_two = dataclasses.replace(config.stage_two, advantage_critic=True)
+    agents = tscac_training.build_agents(tables, dataclasses.replace(config, stage_two=stage_two))
+    agent = agents.stage_two
+    agent.initialize()
+    critic = agent.advantage_network
+    assert critic.name == "watch_time_advantage"
+    assert not {id(v) for v in critic.trainable_variables} & {
+        id(v) for v in agent.actor_network.trainable_variables
+    }
+    # what the trainer checkpoints (the agent) restores the critic and its Adam slots
+    checkpoint = tf.train.Checkpoint(agent=agent)
+    path = checkpoint.save(str(tmp_path / "ckpt"))
+    saved = [v.numpy() for v in critic.trainable_variables]
+    for v in critic.trainable_variables:
+        v.assign_add(tf.ones_like(v))
+    checkpoint.restore(path).assert_existing_objects_matched()
+    for value, v in zip(saved, critic.trainable_variables, strict=True):
+        np.testing.assert_array_equal(value, v.numpy())
+    slots = {v.name for v in agent._advantage_optimizer.variables()}
+    assert len(slots) > 1  # the iteration counter and the moments built at initialize()
