@@ -82,17 +82,28 @@ class RetrievalIndex(tf.Module):
           tf.errors.InvalidArgumentError: the history inputs disagree in shape, or their
             batch size differs from user_id's.
         """
-        tf.debugging.assert_equal(
-            tf.shape(history_video_ids),
-            tf.shape(history_play_time_ms),
-            message="history_video_ids and history_play_time_ms must have the same [B, H] shape",
-        )
-        tf.debugging.assert_equal(
-            tf.shape(user_id)[0],
-            tf.shape(history_video_ids)[0],
-            message="user_id [B] and history_video_ids [B, H] must have the same batch size",
-        )
-        tf.debugging.assert_positive(k, message="k must be >= 1")
+        checks = [
+            tf.debugging.assert_equal(
+                tf.shape(history_video_ids),
+                tf.shape(history_play_time_ms),
+                message="history_video_ids and history_play_time_ms must have the same [B, H] "
+                "shape",
+            ),
+            tf.debugging.assert_equal(
+                tf.shape(user_id)[0],
+                tf.shape(history_video_ids)[0],
+                message="user_id [B] and history_video_ids [B, H] must have the same batch size",
+            ),
+            tf.debugging.assert_positive(k, message="k must be >= 1"),
+        ]
+        # The tower reads the inputs only after the checks: without this dependency the
+        # runtime may run the tower's first op on mismatched shapes before the asserts,
+        # and the caller gets an op's shape error instead of the message above (seen on an
+        # AVX-512 machine).
+        with tf.control_dependencies(checks):
+            user_id, history_video_ids, history_play_time_ms, k = (
+                tf.identity(t) for t in (user_id, history_video_ids, history_play_time_ms, k)
+            )
         query = self.query_tower(
             {
                 "user_id": user_id,
