@@ -7,7 +7,9 @@
 
 TRAIN-DIR is a finished `tscac train --out` (its behaviour model and stage-one policies
 are reused, so only the ablated part differs); use the same preset and flags it was
-trained with. OUT receives one training run per variant (lambda=<λ>/, shared_gamma/),
+trained with. Its own policy is the sweep's point at its λ only when the flags train stage
+two as it was trained; with another --seed or --advantage-critic, say, that point is
+retrained too. OUT receives one training run per variant (lambda=<λ>/, shared_gamma/),
 critics.json, report/ (report.md/.html/.json with lambda_sweep.png, every variant
 judged like every other policy, BC = TRAIN-DIR's behaviour model unless --policy bc=DIR
 is given) and ablations.json. See tscac_tf/evaluation/ablations.py.
@@ -94,12 +96,15 @@ def run(args: argparse.Namespace) -> int:
     exports = {"bc": behavior_export, "tscac": os.path.join(args.train_dir, "export", "rank")}
     exports.update(extra)
     summary: dict = {"train_dir": args.train_dir, "config": {"preset": args.preset}}
+    # The run itself is the sweep's point at its own λ, unless these flags train stage two
+    # otherwise (--seed, --advantage-critic, --stage-two-steps, ...): then it is retrained.
     base_lambdas = set(config.lagranges.values())
+    run_is_config = ablations.stage_two_matches(args.train_dir, config)
     sweep_names = {}
     if "sweep" not in skip:
         for lam in lambdas:
             name = f"{report_lib.SWEEP_PREFIX}{lam:g}"
-            if base_lambdas == {lam}:  # the run itself is this point of the sweep
+            if base_lambdas == {lam} and run_is_config:
                 sweep_names[lam] = "tscac"
                 continue
             out = os.path.join(args.out, f"lambda={lam:g}")

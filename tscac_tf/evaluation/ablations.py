@@ -77,6 +77,19 @@ def retrain(
     return summary["export"]
 
 
+def stage_two_matches(train_dir: str, config: tscac_config.TscacConfig) -> bool:
+    """Whether TRAIN_DIR's stage two was trained with `config`'s stage-two settings, seed and
+    batch size, so that its policy is `config`'s point of a λ sweep at the run's own λ.
+
+    A run whose summary predates a stage-two setting does not match (it is retrained).
+    """
+    with open(os.path.join(train_dir, tscac_training.SUMMARY_FILE)) as f:
+        recorded = json.load(f)["config"]
+    # the summary holds dataclasses.asdict(config) written with default=str
+    mine = json.loads(json.dumps(dataclasses.asdict(config), default=str))
+    return all(recorded.get(key) == mine[key] for key in ("stage_two", "seed", "batch_size"))
+
+
 def lambda_sweep_config(base: tscac_config.TscacConfig, lam: float) -> tscac_config.TscacConfig:
     """`base` with one λ for every auxiliary response."""
     specs = tuple(

@@ -1,7 +1,12 @@
+import dataclasses
+import json
+import os
+
 import numpy as np
 import pytest
 
 from tscac_tf.agents.tscac import config as tscac_config
+from tscac_tf.agents.tscac import tscac_training
 from tscac_tf.evaluation import ablations
 
 
@@ -76,3 +81,25 @@ def test_the_cli_rejects_a_bad_lambda_list(text):
 
     with pytest.raises(ValueError, match="--lambdas"):
         _floats(text, "--lambdas")
+
+
+def test_stage_two_matches_only_a_run_trained_with_the_same_stage_two(tmp_path):
+    # `tscac ablate` reuses the run's own policy as the sweep's point at the run's λ only
+    # when the flags would train stage two the same way (seed, stage-two settings).
+    config = tscac_config.preset("small")
+    with open(os.path.join(tmp_path, tscac_training.SUMMARY_FILE), "w") as f:
+        json.dump({"config": dataclasses.asdict(config)}, f, default=str, sort_keys=True)
+    assert ablations.stage_two_matches(str(tmp_path), config)
+    other_seed = dataclasses.replace(config, seed=config.seed + 1)
+    critic = dataclasses.replace(
+        config, stage_two=dataclasses.replace(config.stage_two, advantage_critic=True)
+    )
+    for changed in (other_seed, critic):
+        assert not ablations.stage_two_matches(str(tmp_path), changed)
+    # a summary from before a stage-two setting existed does not match either
+    with open(os.path.join(tmp_path, tscac_training.SUMMARY_FILE)) as f:
+        old = json.load(f)
+    del old["config"]["stage_two"]["advantage_critic"]
+    with open(os.path.join(tmp_path, tscac_training.SUMMARY_FILE), "w") as f:
+        json.dump(old, f)
+    assert not ablations.stage_two_matches(str(tmp_path), config)
