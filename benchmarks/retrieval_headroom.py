@@ -56,6 +56,7 @@ EVAL_START = 20220422
 BETAS = (0.0, 0.1, 0.2, 0.4)
 SMOOTHING = (1.0, 5.0)
 K = 50
+ORACLES = ("full", "state")
 
 
 class OracleWorld(World):
@@ -80,7 +81,7 @@ class OracleWorld(World):
         ]
         self.top = {
             (kind, m): {int(u): [] for u in self.population.users.ids[sampled_users]}
-            for kind in ("full", "state")
+            for kind in ORACLES
             for m in self._checkpoints
         }
 
@@ -92,10 +93,7 @@ class OracleWorld(World):
 
     def _score(self, state, rows, base):
         users = self.population.users.ids[state.user[rows]]
-        scores = {
-            kind: np.zeros((rows.size, self.population.videos.ids.size))
-            for kind in ("full", "state")
-        }
+        scores = {kind: np.zeros((rows.size, self.population.videos.ids.size)) for kind in ORACLES}
         lane = np.arange(rows.size)[:, None]
         for m in range(self._checkpoints[-1]):
             replay = rs.extend(base, rs.Stream.CANDIDATE_POPULAR, np.uint64(1_000_003 + m))
@@ -193,7 +191,7 @@ def main(argv=None) -> dict:
     queries = [(row, int(user[row]), int(video[row])) for row in np.nonzero(~train & positive)[0]]
     sampled = [q for q in queries if q[1] in sampled_ids]
     figures = {"all": {}, "sampled": {}}
-    convergence = {"full": {}, "state": {}}
+    convergence = {kind: {} for kind in ORACLES}
     for kind, m in world.top:
         hits = sum(int(videos.ids[q[2]]) in oracle_top[q[0]][kind, m] for q in sampled)
         convergence[kind][str(m)] = hits / max(len(sampled), 1)

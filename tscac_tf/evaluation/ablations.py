@@ -85,8 +85,7 @@ def stage_two_matches(train_dir: str, config: tscac_config.TscacConfig) -> bool:
     """
     with open(os.path.join(train_dir, tscac_training.SUMMARY_FILE)) as f:
         recorded = json.load(f)["config"]
-    # the summary holds dataclasses.asdict(config) written with default=str
-    mine = json.loads(json.dumps(dataclasses.asdict(config), default=str))
+    mine = tscac_training.config_json(config)
     return all(recorded.get(key) == mine[key] for key in ("stage_two", "seed", "batch_size"))
 
 

@@ -204,7 +204,6 @@ class StageTwoAgent(CandidateAgent):
             "kl_to_auxiliary": kl,
             "advantage": {main: tf.reduce_mean(advantage)},
             "advantage_std": {main: tf.math.reduce_std(advantage)},
-            "td_error_std": {main: tf.math.reduce_std(td_error)},
             "value": {main: tf.reduce_mean(values[main])},
             "weight_max": tf.reduce_max(w),
             "weight_effective_fraction": losses.effective_sample_fraction(w),
@@ -213,6 +212,7 @@ class StageTwoAgent(CandidateAgent):
         loss = critic_loss + actor_loss
         if self._advantage_network is not None:
             extra["advantage_loss"] = {main: advantage_loss}
+            extra["td_error_std"] = {main: tf.math.reduce_std(td_error)}  # δ's, beside A's
             extra["grad_norm"]["advantage"] = advantage_norm
             loss += advantage_loss
         return tf_agent.LossInfo(loss=loss, extra=extra)

@@ -125,6 +125,11 @@ def build_agents(tables: FeatureTables, config: TscacConfig) -> TscacAgents:
     return TscacAgents(behavior, stage_one, stage_two)
 
 
+def config_json(config: TscacConfig) -> dict:
+    """`config` as train_summary.json records it (JSON types; non-JSON values as strings)."""
+    return json.loads(json.dumps(dataclasses.asdict(config), default=str))
+
+
 def train_tscac(
     data_dir: str,
     out_dir: str,
@@ -190,7 +195,7 @@ def train_tscac(
         shutil.rmtree(policy_dir, ignore_errors=True)
         export_policy(agents.stage_two.policy, policy_dir)
         summary.update(export=export_dir, policy_export=policy_dir)
-    summary["config"] = dataclasses.asdict(config)
+    summary["config"] = config_json(config)
     with open(os.path.join(out_dir, SUMMARY_FILE), "w") as f:
         json.dump(summary, f, indent=1, sort_keys=True, default=str)
     return summary
