@@ -37,6 +37,7 @@ from serving.signature_spec import SignatureSpec
 
 RANK = "rank"
 RECOMMEND = "recommend"
+RECOMMEND_EXCLUDING = "recommend_excluding"
 _CODE_BY_HTTP = {}
 for _code, _status in HTTP_STATUS.items():
     _CODE_BY_HTTP.setdefault(_status, _code)  # first listed wins: 400 -> INVALID_ARGUMENT
@@ -105,6 +106,20 @@ class TFServingClient:
                 "history_play_time_ms": np.asarray(history_play_time_ms, np.int64),
             },
             RECOMMEND,
+        )
+
+    def recommend_excluding(
+        self, user_id, history_video_ids, history_play_time_ms, exclude_video_ids
+    ):
+        """`recommend_excluding`: `recommend` without exclude_video_ids [B, E] (−1 padding)."""
+        return self.predict(
+            {
+                "user_id": np.asarray(user_id, np.int64),
+                "history_video_ids": np.asarray(history_video_ids, np.int64),
+                "history_play_time_ms": np.asarray(history_play_time_ms, np.int64),
+                "exclude_video_ids": np.asarray(exclude_video_ids, np.int64),
+            },
+            RECOMMEND_EXCLUDING,
         )
 
     # --- generic TF Serving calls -------------------------------------------------------

@@ -30,6 +30,7 @@ class ServingLimits:
       max_batch_size: largest B (dimension 0 of every input).
       max_candidates: largest K (dimension 1 of `candidate_video_ids`).
       max_history: largest H (dimension 1 of the history inputs).
+      max_excluded: largest E (dimension 1 of `exclude_video_ids`).
       max_request_bytes: largest request body / gRPC message, in bytes.
     """
 
@@ -37,6 +38,7 @@ class ServingLimits:
     max_candidates: int = 10_000
     max_history: int = 1_000
     max_request_bytes: int = 64 * 1024 * 1024
+    max_excluded: int = 10_000
 
     def __post_init__(self):
         for field in dataclasses.fields(self):
@@ -49,6 +51,7 @@ class ServingLimits:
             "candidate_video_ids": (self.max_candidates, "max_candidates"),
             "history_video_ids": (self.max_history, "max_history"),
             "history_play_time_ms": (self.max_history, "max_history"),
+            "exclude_video_ids": (self.max_excluded, "max_excluded"),
         }
 
 
@@ -107,7 +110,7 @@ def check_shapes(inputs: Mapping[str, np.ndarray]) -> None:
 
 
 def check_limits(inputs: Mapping[str, np.ndarray], limits: ServingLimits) -> None:
-    """B in [1, max_batch_size], K <= max_candidates, H <= max_history."""
+    """B in [1, max_batch_size], K <= max_candidates, H <= max_history, E <= max_excluded."""
     size = batch_size(inputs)
     if size < 1 or size > limits.max_batch_size:
         raise invalid_argument(

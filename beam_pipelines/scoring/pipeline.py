@@ -3,7 +3,10 @@
 Reads the session TFRecords of one split, takes each user's most recent in-session history
 (user_histories.py), batches users through RunInference on the exported SavedModel
 (recommend_model_handler.py) and writes one row per (user, rank), leaving out the videos of
-the user's sessions it read (a feed does not show a video twice; `--keep_seen` keeps them):
+the user's sessions it read (a feed does not show a video twice; `--keep_seen` keeps them).
+The seen videos go to the export's `recommend_excluding` signature, so the model retrieves
+and ranks N fresh videos; with an export from before that signature, `recommend`'s answer
+is filtered instead and a user who had seen much of it gets fewer rows:
 
   {"user_id": 5, "rank": 1, "video_id": 42, "score": 3.1}        (--output_format jsonl)
   user_id,rank,video_id,score / 5,1,42,3.1                        (--output_format csv)
@@ -22,6 +25,8 @@ Dataflow (the model and data on GCS, a pinned version directory as --model):
 
 from __future__ import annotations
 
+import logging
+
 import apache_beam as beam
 from apache_beam.ml.inference.base import KeyedModelHandler, RunInference
 from apache_beam.options.pipeline_options import PipelineOptions
@@ -29,7 +34,12 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from beam_pipelines.pipeline_flags import add_flag, add_keep_seen_flag
 from beam_pipelines.scoring import top_n_rows, user_histories
 from beam_pipelines.scoring.config import ScoringConfig
-from beam_pipelines.scoring.recommend_model_handler import RECOMMEND, RecommendModelHandler
+from beam_pipelines.scoring.recommend_model_handler import (
+    EXCLUDE_KEY,
+    RECOMMEND,
+    RECOMMEND_EXCLUDING,
+    RecommendModelHandler,
+)
 from serving.signature_spec import read_signature_specs
 from tscac_tf.data import session_io
 from tscac_tf.export import serving_layout
@@ -68,14 +78,32 @@ def model_shapes(saved_model_dir: str) -> tuple[int, int | None]:
     return h, (top[1] if top else None)
 
 
-def _request(item):
+def scoring_signature(saved_model_dir: str, exclude_seen: bool) -> str:
+    """`recommend_excluding` when seen videos are left out and the export has it, else
+    `recommend` (its answer is then filtered, which can leave fewer than N)."""
+    if exclude_seen and RECOMMEND_EXCLUDING in read_signature_specs(saved_model_dir):
+        return RECOMMEND_EXCLUDING
+    if exclude_seen:
+        logging.warning(
+            "%s has no '%s' signature (exported before it existed): the seen videos are "
+            "dropped from `recommend`'s answer, so some users may get fewer than --top_n rows",
+            saved_model_dir,
+            RECOMMEND_EXCLUDING,
+        )
+    return RECOMMEND
+
+
+def _request(item, signature: str = RECOMMEND):
     """(user_id, UserHistory) -> ((user_id, seen videos), request); the key rides along."""
     user_id, history = item
-    return (user_id, history.seen), {
+    request = {
         "user_id": user_id,
         "history_video_ids": history.video_ids,
         "history_play_time_ms": history.play_time_ms,
     }
+    if signature == RECOMMEND_EXCLUDING:
+        request[EXCLUDE_KEY] = history.seen
+    return (user_id, history.seen), request
 
 
 class TopNRowsFn(beam.DoFn):
@@ -106,13 +134,18 @@ class ScoreUsers(beam.PTransform):
         self, saved_model_dir: str, top_n: int, batch_size: int, exclude_seen: bool = True
     ):
         super().__init__()
-        self._handler = KeyedModelHandler(RecommendModelHandler(saved_model_dir, batch_size))
+        self._signature = scoring_signature(saved_model_dir, exclude_seen)
+        self._handler = KeyedModelHandler(
+            RecommendModelHandler(saved_model_dir, batch_size, self._signature)
+        )
+        # Still filtered after the model: a no-op for recommend_excluding, the filter itself
+        # for recommend.
         self._rows = TopNRowsFn(top_n, exclude_seen)
 
     def expand(self, histories):
         return (
             histories
-            | "ToRequests" >> beam.Map(_request)
+            | "ToRequests" >> beam.Map(_request, self._signature)
             | "Recommend" >> RunInference(self._handler)
             | "TopN" >> beam.ParDo(self._rows)
         )

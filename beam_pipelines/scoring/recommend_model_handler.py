@@ -1,8 +1,10 @@
 """RecommendModelHandler: Beam RunInference over a SavedModel's `recommend` signature.
 
 Each element is one user's request ({"user_id": int64 [], "history_video_ids": int64 [H],
-"history_play_time_ms": int64 [H]}); RunInference batches them, and one signature call
-scores the whole batch. Use it keyed (`KeyedModelHandler`) to carry the user id through.
+"history_play_time_ms": int64 [H]}, and for `recommend_excluding` also
+"exclude_video_ids": int64 [E_u], any length); RunInference batches them, and one signature
+call scores the whole batch (the exclusion lists padded with −1 to the batch's longest).
+Use it keyed (`KeyedModelHandler`) to carry the user id through.
 """
 
 from __future__ import annotations
@@ -14,7 +16,10 @@ import numpy as np
 from apache_beam.ml.inference.base import ModelHandler, PredictionResult
 
 RECOMMEND = "recommend"
+RECOMMEND_EXCLUDING = "recommend_excluding"
 INPUT_KEYS = ("user_id", "history_video_ids", "history_play_time_ms")
+EXCLUDE_KEY = "exclude_video_ids"
+PADDING_ID = -1  # the contract's padding id (session_schema.PADDING_ID; no TensorFlow here)
 
 
 class _LoadedSignature:
@@ -65,6 +70,8 @@ class RecommendModelHandler(ModelHandler[dict, PredictionResult, _LoadedSignatur
         inference_args: dict[str, Any] | None = None,
     ) -> Iterable[PredictionResult]:
         inputs = {k: np.stack([np.asarray(e[k], np.int64) for e in batch]) for k in INPUT_KEYS}
+        if self._signature == RECOMMEND_EXCLUDING:
+            inputs[EXCLUDE_KEY] = _padded_rows([e[EXCLUDE_KEY] for e in batch])
         outputs = model(inputs)
         for i, example in enumerate(batch):
             yield PredictionResult(example, {k: v[i] for k, v in outputs.items()})
@@ -74,3 +81,12 @@ class RecommendModelHandler(ModelHandler[dict, PredictionResult, _LoadedSignatur
 
     def get_metrics_namespace(self) -> str:
         return "RecommendModelHandler"
+
+
+def _padded_rows(rows: Sequence[np.ndarray]) -> np.ndarray:
+    """int64 [B, max length], each row followed by −1 padding."""
+    width = max(len(row) for row in rows)
+    out = np.full([len(rows), width], PADDING_ID, np.int64)
+    for i, row in enumerate(rows):
+        out[i, : len(row)] = row
+    return out

@@ -57,7 +57,7 @@ def _assert_same(expected: dict, got: dict):
         np.testing.assert_allclose(got[name], value, rtol=1e-6, err_msg=name)
 
 
-@pytest.mark.parametrize("signature", ["rank", "recommend"])
+@pytest.mark.parametrize("signature", ["rank", "recommend", "recommend_excluding"])
 def test_same_answer_in_process_savedmodel_grpc_rest(
     fake_base, server, clients, http_call, signature
 ):

@@ -37,8 +37,9 @@ def test_unknown_signature_and_model_errors(servable):
 
 
 def test_warmup_replays_the_written_requests(servable):
-    # publish_fake_serving_model writes contract_warmup_requests(20, (1, 4), (5, 50)).
-    assert servable.warmup() == 2 * (1 + 2)
+    # publish_fake_serving_model writes contract_warmup_requests(20, (1, 4), (5, 50)):
+    # per batch size, recommend, recommend_excluding and rank at K = 5 and 50.
+    assert servable.warmup() == 2 * (1 + 1 + 2)
 
 
 def test_retire_waits_for_in_flight_requests(fake_base):

@@ -15,7 +15,9 @@ def test_specs_of_the_fake_export(fake_base):
     path = serving_layout.resolve_saved_model_dir(fake_base[0])
     assert INIT_OP_SIGNATURE in read_signature_defs(path)  # hash tables need the init op
     specs = read_signature_specs(path)
-    assert sorted(specs) == ["rank", "recommend", "serving_default"]
+    assert sorted(specs) == ["rank", "recommend", "recommend_excluding", "serving_default"]
+    assert specs["recommend_excluding"].inputs["exclude_video_ids"].describe() == "int64 [?, ?]"
+    assert specs["recommend_excluding"].outputs == specs["recommend"].outputs
     rank = specs["rank"]
     assert rank.method_name == "tensorflow/serving/predict"
     assert rank.inputs["history_video_ids"].shape == (None, 20)

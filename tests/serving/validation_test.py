@@ -7,7 +7,7 @@ from tensorflow.core.framework import types_pb2
 
 from serving.errors import ServingError
 from serving.signature_spec import SignatureSpec, TensorSpec
-from serving.validation import ServingLimits, validate_inputs
+from serving.validation import ServingLimits, check_limits, validate_inputs
 
 SPEC = SignatureSpec(
     "rank",
@@ -75,6 +75,10 @@ def test_limits():
     with pytest.raises(ServingError, match="6 entries per row, more than max_history=5"):
         validate_inputs(SPEC, _good(history=6), LIMITS)
     validate_inputs(SPEC, _good(batch=5, history=6), None)  # warmup: no limits
+    excluding = {**_good(), "exclude_video_ids": np.zeros([2, 8], np.int64)}
+    with pytest.raises(ServingError, match="8 entries per row, more than max_excluded=7"):
+        check_limits(excluding, ServingLimits(max_excluded=7))
+    check_limits(excluding, ServingLimits(max_excluded=8))
 
 
 def test_unknown_output_filter():

@@ -7,7 +7,8 @@
 version is used. Each user's history is the end of their most recent session in
 `<data-dir>/<split>/sessions-*.tfrecord.gz`; users listed in `--users` (a CSV with a
 user_id column) without a session get an empty history. The videos of a user's sessions
-in the split are left out of the user's rows (`--no-exclude-seen` keeps them). Writes
+in the split are left out of the user's rows: the export's `recommend_excluding` signature
+retrieves and ranks N videos without them (`--no-exclude-seen` keeps them). Writes
 `top_n-*.jsonl` (or .csv) rows user_id, rank, video_id, score, and `dead_letters-*.txt`
 for unreadable records.
 Flags not listed here are Beam pipeline options (DirectRunner by default).

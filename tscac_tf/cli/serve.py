@@ -63,6 +63,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-request-bytes", type=int, default=64 << 20, help="largest request body / message"
     )
+    parser.add_argument(
+        "--max-excluded",
+        type=int,
+        default=10_000,
+        help="largest E (exclude_video_ids per row of recommend_excluding)",
+    )
 
 
 def build_config(args: argparse.Namespace):
@@ -90,7 +96,11 @@ def build_config(args: argparse.Namespace):
         num_threads=args.num_threads,
         grace_seconds=args.grace_seconds,
         limits=ServingLimits(
-            args.max_batch_size, args.max_candidates, args.max_history, args.max_request_bytes
+            args.max_batch_size,
+            args.max_candidates,
+            args.max_history,
+            args.max_request_bytes,
+            args.max_excluded,
         ),
     )
 

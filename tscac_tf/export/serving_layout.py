@@ -40,7 +40,9 @@ WARMUP_FILE = os.path.join("assets.extra", "tf_serving_warmup_requests")
 MAX_WARMUP_RECORDS = 1000  # tensorflow_model_server reads at most this many
 RANK_SIGNATURE = "rank"
 RECOMMEND_SIGNATURE = "recommend"
+RECOMMEND_EXCLUDING_SIGNATURE = "recommend_excluding"
 _TEMP_PREFIX = ".tmp-"
+WARMUP_EXCLUDED = 100  # E of the warmed `recommend_excluding` requests
 
 
 @dataclasses.dataclass(frozen=True)
@@ -212,16 +214,19 @@ def contract_warmup_requests(
     history_length: int = ss.DEFAULT_HISTORY_LENGTH,
     batch_sizes: Sequence[int] = (1, 32),
     num_candidates: Sequence[int] = (ss.DEFAULT_NUM_CANDIDATES, 500),
+    excluding: bool = True,
 ) -> list[WarmupRequest]:
-    """Representative `rank` and `recommend` requests (§4 inputs) for the warmup file.
+    """Representative `rank`, `recommend` and `recommend_excluding` requests for the warmup file.
 
     Ids are small non-negative integers (known or unknown, both valid) with the last
-    history slot and the last candidate padded, so the padding paths are traced too.
+    history slot, the last candidate and the last excluded video padded, so the padding
+    paths are traced too.
 
     Args:
       history_length: H of the export.
       batch_sizes: the B values to warm.
       num_candidates: the K values to warm for `rank`.
+      excluding: warm `recommend_excluding` too (False for an export without it).
     """
     requests = []
     for batch in batch_sizes:
@@ -234,6 +239,15 @@ def contract_warmup_requests(
             "history_play_time_ms": play,
         }
         requests.append(WarmupRequest(RECOMMEND_SIGNATURE, base))
+        if excluding:
+            excluded = np.arange(batch * WARMUP_EXCLUDED, dtype=np.int64).reshape(batch, -1)
+            excluded[:, -1] = ss.PADDING_ID - 1000
+            excluded += 1000
+            requests.append(
+                WarmupRequest(
+                    RECOMMEND_EXCLUDING_SIGNATURE, {**base, "exclude_video_ids": excluded}
+                )
+            )
         for k in num_candidates:
             candidates = np.arange(batch * k, dtype=np.int64).reshape(batch, k)
             candidates[:, -1] = ss.PADDING_ID

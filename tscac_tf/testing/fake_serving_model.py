@@ -1,9 +1,10 @@
 """A tiny SavedModel that obeys the serving contract (ARCHITECTURE §4), for tests.
 
 It stands in for the real TSCAC export: the same signatures (`rank`, `recommend`,
-`serving_default` = `recommend`), the same input and output names, dtypes and shapes, the
-same padding rules and the same "unknown ids are valid" behaviour, with a model small
-enough to build in a second. Its arithmetic mirrors the production form (a preference
+`recommend_excluding`, `serving_default` = `recommend`), the same input and output names,
+dtypes and shapes, the same padding rules, the same "unknown ids are valid" behaviour and
+the same leaving out of the history's (and the excluded) videos, with a model small enough
+to build in a second. Its arithmetic mirrors the production form (a preference
 vector times candidate embeddings), with random embeddings instead of learned ones:
 
     p(s)   = u(user) + Σ_j w_j e(h_j) / max(1, Σ_j m_j),   w_j = m_j (1 + play_j / 10 s)
@@ -36,6 +37,8 @@ class FakeServingModelConfig:
       top_n: N, the number of videos `recommend` returns (at most num_videos).
       history_length: H fixed in the signatures, or None to accept any H.
       seed: seeds the embeddings; two seeds give two distinguishable versions.
+      with_excluding: save the `recommend_excluding` signature (False: an export from
+        before it existed).
     """
 
     num_users: int = 32
@@ -44,6 +47,7 @@ class FakeServingModelConfig:
     top_n: int = 10
     history_length: int | None = ss.DEFAULT_HISTORY_LENGTH
     seed: int = 0
+    with_excluding: bool = True
 
     def __post_init__(self):
         for name in ("num_users", "num_videos", "embedding_dim", "top_n"):
@@ -86,7 +90,11 @@ class FakeServingModel(tf.Module):
         user = tf.TensorSpec([None], tf.int64, "user_id")
         candidates = tf.TensorSpec([None, None], tf.int64, "candidate_video_ids")
         self.rank = tf.function(self._rank, input_signature=[user, *history, candidates])
-        self.recommend = tf.function(self._recommend, input_signature=[user, *history])
+        self.recommend = tf.function(self._recommend_fresh, input_signature=[user, *history])
+        excluded = tf.TensorSpec([None, None], tf.int64, "exclude_video_ids")
+        self.recommend_excluding = tf.function(
+            self._recommend_excluding, input_signature=[user, *history, excluded]
+        )
 
     def _video_embedding(self, video_ids: tf.Tensor) -> tf.Tensor:
         """int64 [...] -> float32 [..., d]; unknown and padded ids get row 0."""
@@ -110,13 +118,30 @@ class FakeServingModel(tf.Module):
         ranked = tf.gather(candidate_video_ids, order, batch_dims=1)
         return {"scores": scores, "ranked_video_ids": ranked, "preference": preference}
 
-    def _recommend(self, user_id, history_video_ids, history_play_time_ms):
+    def _recommend_fresh(self, user_id, history_video_ids, history_play_time_ms):
+        return self._recommend(user_id, history_video_ids, history_play_time_ms, history_video_ids)
+
+    def _recommend_excluding(
+        self, user_id, history_video_ids, history_play_time_ms, exclude_video_ids
+    ):
+        excluded = tf.concat([history_video_ids, exclude_video_ids], axis=1)
+        return self._recommend(user_id, history_video_ids, history_play_time_ms, excluded)
+
+    def _recommend(self, user_id, history_video_ids, history_play_time_ms, excluded):
+        """The best min(N, V) videos not in `excluded` [B, E], −1 / −1e9 padded."""
         preference = self._preference(user_id, history_video_ids, history_play_time_ms)
         index = self._video_embedding(self._index_ids)  # [V, d]
         scores = tf.matmul(preference, index, transpose_b=True)  # [B, V]
-        top = tf.math.top_k(scores, k=min(self.config.top_n, self.config.num_videos))
-        video_ids = tf.gather(self._index_ids, top.indices)
-        return {"video_ids": video_ids, "scores": top.values, "preference": preference}
+        top_n = min(self.config.top_n, self.config.num_videos)
+        left_out = tf.reduce_any(
+            tf.equal(self._index_ids[None, :, None], excluded[:, None, :]), axis=-1
+        )
+        top = tf.math.top_k(tf.where(left_out, -np.inf, scores), k=top_n)
+        kept = tf.gather(tf.logical_not(left_out), top.indices, batch_dims=1)
+        padding = tf.constant(ss.PADDING_ID, tf.int64)
+        video_ids = tf.where(kept, tf.gather(self._index_ids, top.indices), padding)
+        scores = tf.where(kept, top.values, PADDED_SCORE)
+        return {"video_ids": video_ids, "scores": scores, "preference": preference}
 
 
 def save_fake_serving_model(
@@ -124,15 +149,14 @@ def save_fake_serving_model(
 ) -> FakeServingModel:
     """Builds the fake model and saves it with the contract's signatures; returns it."""
     model = FakeServingModel(config)
-    tf.saved_model.save(
-        model,
-        export_dir,
-        signatures={
-            "rank": model.rank,
-            "recommend": model.recommend,
-            "serving_default": model.recommend,
-        },
-    )
+    signatures = {
+        "rank": model.rank,
+        "recommend": model.recommend,
+        "serving_default": model.recommend,
+    }
+    if config.with_excluding:
+        signatures["recommend_excluding"] = model.recommend_excluding
+    tf.saved_model.save(model, export_dir, signatures=signatures)
     return model
 
 
@@ -158,7 +182,9 @@ def publish_fake_serving_model(
         write,
         base_path,
         version,
-        warmup_requests=serving_layout.contract_warmup_requests(history, (1, 4), (5, 50)),
+        warmup_requests=serving_layout.contract_warmup_requests(
+            history, (1, 4), (5, 50), excluding=config.with_excluding
+        ),
     )
     return built["model"], path
 
@@ -183,4 +209,8 @@ def example_inputs(
         candidates = rng.integers(0, 100, size=[batch, num_candidates]).astype(np.int64)
         candidates[0, -1] = ss.PADDING_ID
         inputs["candidate_video_ids"] = candidates
+    if signature == "recommend_excluding":
+        excluded = rng.integers(0, 100, size=[batch, 5]).astype(np.int64)
+        excluded[0, -1] = ss.PADDING_ID
+        inputs["exclude_video_ids"] = excluded
     return inputs

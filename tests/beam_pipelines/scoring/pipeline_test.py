@@ -46,10 +46,17 @@ def _recommend(model, user_id, video_ids, play_time_ms):
 
 
 def _expected(model, user_id, video_ids, play_time_ms, top_n, seen=()):
-    """The model's top_n for the history, without the videos in `seen`."""
-    ids, scores = _recommend(model, user_id, video_ids, play_time_ms)
-    keep = [i for i, v in enumerate(ids) if v not in set(seen)][:top_n]
-    return [ids[i] for i in keep], scores[keep]
+    """The model's top_n for the history, without the videos in `seen` (a loop over the
+    model's whole ranking, independent of recommend_excluding)."""
+    history = np.full([1, ss.DEFAULT_HISTORY_LENGTH], -1, np.int64)
+    play = np.zeros([1, ss.DEFAULT_HISTORY_LENGTH], np.int64)
+    history[0, : len(video_ids)], play[0, : len(video_ids)] = video_ids, play_time_ms
+    everything = np.arange(model.config.num_videos + 5, dtype=np.int64)[None, :]
+    scores = model.rank(np.array([user_id], np.int64), history, play, everything)["scores"]
+    scores = scores.numpy()[0]
+    order = [i for i in np.argsort(-scores, kind="stable") if i < model.config.num_videos]
+    keep = [i for i in order if i not in {*seen, *video_ids}][:top_n]
+    return keep, scores[keep]
 
 
 def _rows(out_dir):
@@ -102,6 +109,37 @@ def test_leaves_out_what_the_user_was_shown_unless_told_to_keep_it(world, tmp_pa
     assert kept == ids[:4]
     assert filtered == [v for v in ids if v not in {*earlier, *latest}][:4]
     assert set(earlier) & set(kept) and not set(earlier) & set(filtered)
+
+
+def test_a_user_who_saw_most_favourites_still_gets_top_n_fresh_rows(world, tmp_path):
+    root, model = world
+    ids, _ = _recommend(model, 3, [], [])
+    seen = ids[:8]  # 8 of the model's 10 answers to an empty history
+    latest = next(v for v in range(64) if v not in ids)
+    data = tmp_path / "data"
+    (data / "eval").mkdir(parents=True)
+    with tf.io.TFRecordWriter(
+        str(data / "eval" / "sessions-00000-of-00001.tfrecord.gz"), options="GZIP"
+    ) as writer:
+        writer.write(_session(3, 20220420, 0, seen, [0] * 8))
+        writer.write(_session(3, 20220421, 0, [latest], [0]))  # the history
+    old = tmp_path / "old_exports"
+    fsm.publish_fake_serving_model(str(old), fsm.FakeServingModelConfig(with_excluding=False))
+    assert pipeline.scoring_signature(str(old / "tscac" / "1"), True) == "recommend"
+    assert pipeline.scoring_signature(str(root / "exports" / "tscac" / "1"), False) == "recommend"
+    results = {}
+    for name, exports in (("current", root / "exports"), ("old", old)):
+        config = ScoringConfig(str(exports), str(data), str(tmp_path / name), top_n=10)
+        metrics = pipeline.run_config(config).metrics().query()["counters"]
+        short = [c.committed for c in metrics if c.key.metric.name == "users_with_fewer_than_top_n"]
+        results[name] = ([r["video_id"] for r in _rows(tmp_path / name)[3]], sum(short))
+    want, _ = _expected(model, 3, [latest], [0], 10, [*seen, latest])
+    assert results["current"] == (want, 0)  # recommend_excluding: 10 fresh rows
+    # the old export: recommend's 10 (without the history), minus the earlier seen ones
+    old_ids, _ = _recommend(fsm.FakeServingModel(), 3, [latest], [0])
+    assert set(old_ids) & set(seen)  # so filtering its answer must come up short
+    assert results["old"] == ([v for v in old_ids if v not in seen], 1)
+    assert len(results["old"][0]) < 10
 
 
 def test_csv_output_and_errors(world, tmp_path):

@@ -25,9 +25,12 @@ def test_flags_become_a_server_config(tmp_path):
             "stable=2",
             "--rest-port",
             "-1",
+            "--max-excluded",
+            "500",
         ]
     )
     config = serve.build_config(args)
+    assert config.limits.max_excluded == 500 and config.limits.max_history == 1_000
     (model,) = config.models
     assert model.base_path == os.path.join(str(tmp_path), "tscac")
     assert dict(model.version_labels) == {"stable": 2}

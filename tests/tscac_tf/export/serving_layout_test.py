@@ -75,9 +75,11 @@ def test_warmup_file_parses_as_prediction_logs_the_model_accepts(saved_model, tm
     assert logs == sl.read_warmup_requests(target)
     assert [log.predict_log.request.model_spec.signature_name for log in logs] == [
         "recommend",
+        "recommend_excluding",
         "rank",
         "rank",
         "recommend",
+        "recommend_excluding",
         "rank",
         "rank",
     ]
@@ -90,7 +92,11 @@ def test_warmup_file_parses_as_prediction_logs_the_model_accepts(saved_model, tm
             **{k: tf.constant(v) for k, v in inputs.items()}
         )
         assert outputs["preference"].shape[0] == inputs["user_id"].shape[0]
-    rank = requests[1].inputs
+    excluded = requests[1].inputs["exclude_video_ids"]
+    assert excluded.shape == (1, sl.WARMUP_EXCLUDED) and excluded[0, -1] == -1
+    assert excluded[0, 0] == 1000
+    assert len(sl.contract_warmup_requests(20, (1, 3), (4, 9), excluding=False)) == 6
+    rank = requests[2].inputs
     assert rank["candidate_video_ids"].shape == (1, 4) and rank["candidate_video_ids"][0, -1] == -1
     with pytest.raises(ValueError, match="expected 1 to 1000 warmup requests"):
         sl.write_warmup_requests(target, [])

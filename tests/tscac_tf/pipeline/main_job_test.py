@@ -89,6 +89,8 @@ def test_served_model_answers_a_grpc_client_like_the_saved_model(main_job):
         users = np.array([0, 10**12], np.int64)  # a known id and an unknown (cold-start) one
         served = client.recommend(users, history, play)
         assert served["video_ids"].shape == (2, 50) and (served["video_ids"] >= 0).all()
+        assert not set(served["video_ids"][1]) & {3, 5}  # never the videos just shown
+        assert all(len(set(row)) == 50 for row in served["video_ids"])
         assert np.isfinite(served["scores"]).all()
         assert (np.diff(served["scores"], axis=1) <= 1e-6).all()  # best first
         local = tf.saved_model.load(serving_layout.resolve_saved_model_dir(base)).signatures[

@@ -46,10 +46,26 @@ def test_recommend_returns_top_n_known_videos(model):
     assert np.all(np.diff(scores) <= 0)  # best first
 
 
+def test_recommend_leaves_out_the_history_and_the_excluded_videos(model):
+    empty = np.full([1, 20], -1)
+    top = model.recommend(np.array([0]), empty, np.zeros([1, 20], np.int64))["video_ids"].numpy()
+    history = empty.copy()
+    history[0, :2] = top[0, :2]
+    fresh = model.recommend(np.array([0]), history, np.where(history >= 0, 1, 0))
+    assert not set(fresh["video_ids"].numpy()[0]) & set(top[0, :2])
+    excluded = model.recommend_excluding(
+        np.array([0]), history, np.where(history >= 0, 1, 0), top[:, 2:4]
+    )
+    ids = excluded["video_ids"].numpy()[0]
+    # 6 videos, 4 left out: two remain, then padding with the padded score
+    assert set(ids[:2]) == set(range(6)) - set(top[0, :4]) and (ids[2:] == -1).all()
+    assert (excluded["scores"].numpy()[0, 2:] == np.float32(fsm.PADDED_SCORE)).all()
+
+
 def test_saved_signatures(tmp_path):
     fsm.save_fake_serving_model(str(tmp_path))
     signatures = tf.saved_model.load(str(tmp_path)).signatures
-    assert sorted(signatures) == ["rank", "recommend", "serving_default"]
+    assert sorted(signatures) == ["rank", "recommend", "recommend_excluding", "serving_default"]
     assert set(signatures["serving_default"].structured_outputs) == {
         "video_ids",
         "scores",
