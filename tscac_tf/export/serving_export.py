@@ -54,7 +54,14 @@ def first_k_not_excluded(video_ids: tf.Tensor, excluded: tf.Tensor, k) -> tf.Ten
     Returns:
       int64 [B, k], −1 padded at the end of a row with fewer than k left.
     """
-    left_out = tf.reduce_any(tf.equal(video_ids[:, :, None], excluded[:, None, :]), axis=-1)
+    # Membership by binary search in each row's sorted exclusion list: O(B (M + E) log E)
+    # memory and time, where comparing every pair would take B·M·E (10^11 at the server's
+    # limits). A −1 column keeps every list non-empty; −1 excludes nothing new.
+    padding_column = tf.fill([tf.shape(excluded)[0], 1], tf.constant(ss.PADDING_ID, tf.int64))
+    lists = tf.sort(tf.concat([tf.cast(excluded, tf.int64), padding_column], axis=1), axis=1)
+    position = tf.searchsorted(lists, video_ids, side="left")
+    position = tf.minimum(position, tf.shape(lists, out_type=position.dtype)[1] - 1)
+    left_out = tf.equal(tf.gather(lists, position, batch_dims=1), video_ids)
     left_out = left_out | tf.equal(video_ids, ss.PADDING_ID)
     # Pad to k columns first, so that a row with M < k still has k to keep.
     missing = tf.maximum(k - tf.shape(video_ids)[1], 0)
