@@ -3,7 +3,9 @@
 tscac evaluate --world DIR --data DIR --policy bc=DIR --policy tscac=DIR --out DIR
 
 Without --world (real logs, no synthetic world to play in) the policies are judged by
-NCIS on the evaluation split alone, and the report says so.
+NCIS on the evaluation split alone, and the report says so. With --world and
+--retrieval-index (the exported index the candidates step used), the report adds the
+served path: the same policies played on that index's candidates.
 """
 
 from __future__ import annotations
@@ -31,6 +33,11 @@ def add_arguments(parser) -> None:
         help="An exported policy (SavedModel with `rank`, or a serving base path); 'bc' is required.",
     )  # fmt: skip
     parser.add_argument("--out", required=True, help="Report directory.")
+    parser.add_argument(
+        "--retrieval-index",
+        help="An exported retrieval index (`tscac retrieval train` output's index/): with "
+        "--world, the policies are also played on its candidates (the served path).",
+    )
     parser.add_argument(
         "--preset", default="default", help="small, default or pure (users, sessions, seeds)."
     )
@@ -77,7 +84,17 @@ def run(args) -> int:
         if not os.path.isdir(train_dir):
             raise FileNotFoundError(f"--train-dir {train_dir}: no such directory")
     curves = learning_curves.read_curves(args.train_dir) if args.train_dir else None
-    report = evaluate.evaluate(world, args.data, policies, args.out, config, curves=curves)
+    if args.retrieval_index and world is None:
+        raise ValueError("--retrieval-index needs --world (the served path is played in it)")
+    report = evaluate.evaluate(
+        world,
+        args.data,
+        policies,
+        args.out,
+        config,
+        curves=curves,
+        retrieval_index_dir=args.retrieval_index,
+    )
     judged = "ncis" if world is None else "ground_truth"
     summary = {
         name: {

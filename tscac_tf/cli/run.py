@@ -57,8 +57,8 @@ def _summary(results, workdir: str) -> str:
         )
     if "evaluate" in results:
         report_md = os.path.join(results["evaluate"].output_dir, "report.md")
-        with open(report_md) as f:
-            table = [line for line in f if line.startswith("|")]
+        with open(report_md) as f:  # the tables, under their headings
+            table = [line for line in f if line.startswith(("|", "## ", "### "))]
         lines += ["", *[line.rstrip() for line in table if "oracle" not in line], "",
                   f"report: {report_md} (and report.html, report.json, plots/)"]  # fmt: skip
     if "push" in results:

@@ -5,6 +5,14 @@
 writes OUT/report.json, report.md, report.html and plots/ (tscac_tf/evaluation/report.py)
 and returns the report dict. "bc" is required: it is the reference of every % change and
 of every constraint (ARCHITECTURE §3).
+
+The ground truth lets every policy rank the world's own candidates (its generator, the
+platform retrieval that logged the data). With `retrieval_index_dir` the policies are
+also played on the *served path*: the candidates of our exported retrieval index (its best
+K videos the user was not shown before, as the candidates step trained the policies on
+and as `recommend_excluding` serves), with the same users, sessions and seeds. That table
+(`report["served_path"]`) is information beside the ground truth; the constraints and the
+blessing stay those of ARCHITECTURE §3, judged on the world's candidates.
 """
 
 from __future__ import annotations
@@ -73,6 +81,7 @@ def evaluate(
     sweep: Sequence[Mapping[str, float]] | None = None,
     curves: Mapping | None = None,
     metadata: Mapping | None = None,
+    retrieval_index_dir: str | None = None,
 ) -> dict:
     """Judges every export; writes the report into out_dir; returns the report dict.
 
@@ -83,6 +92,8 @@ def evaluate(
       exports: {policy name: SavedModel dir or serving base path}; must contain "bc".
         Policies named "tscac_lambda=<λ>" (two or more) also make the λ-sweep plot.
       sweep: the λ-sweep points to plot (default: from the tscac_lambda=<λ> policies).
+      retrieval_index_dir: an exported RetrievalIndex; with a world, the policies are also
+        played on its candidates (report["served_path"]).
     """
     if report_lib.REFERENCE not in exports:
         raise ValueError(f"exports must include {report_lib.REFERENCE!r}; got {sorted(exports)}")
@@ -139,12 +150,42 @@ def evaluate(
         "fraction_of_frontier_gain": oracle.fraction_of_frontier(report["policies"]),
     }
     report["ncis_health"] = _ncis_health(ncis_values)
+    if retrieval_index_dir is not None:
+        report["served_path"] = served_path(
+            world, policies, retrieval_index_dir, config.ground_truth
+        )
     report["seconds"] = time.monotonic() - start
     if sweep is None:  # policies named tscac_lambda=<λ> make the λ-sweep plot
         swept = report_lib.sweep_policies(report["policies"])
         sweep = report_lib.sweep_points(report, swept) if len(swept) >= 2 else None
     report_lib.write_report(report, out_dir, sweep=sweep, curves=curves)
     return report
+
+
+def served_path(world, policies, retrieval_index_dir: str, config) -> dict:
+    """The policies played on the retrieval index's candidates: a report dict (build_report).
+
+    Args:
+      world: the simulator World (its `candidates` is swapped for the index's and restored).
+      policies: {name: policy_fn}; must contain "bc".
+      retrieval_index_dir: an exported RetrievalIndex.
+      config: the GroundTruthConfig (the same users, sessions and seeds as the ground truth).
+    """
+    from tscac_tf.evaluation import candidate_sources
+    from tscac_tf.retrieval import retrieval_index
+
+    index = retrieval_index.load(retrieval_index_dir)
+    world.candidates = candidate_sources.CandidateSources(world, index).retrieval
+    try:
+        played = ground_truth.evaluate_policies(world, policies, config)
+    finally:
+        del world.candidates  # back to World.candidates, the world's generator
+    meta = {
+        "candidates": f"the best K videos of {retrieval_index_dir} that the user was not "
+        "shown before (what `recommend_excluding` serves)",
+    }
+    evaluations = [report_lib.PolicyEvaluation(name, values) for name, values in played.items()]
+    return report_lib.build_report(evaluations, meta)
 
 
 def _ncis_health(ncis_values: Mapping[str, Mapping[str, float]]) -> dict:

@@ -282,14 +282,40 @@ def render_markdown(report: Mapping[str, Any], plots: Sequence[str] = ()) -> str
         for plot in plots:
             lines += ["", f"![{os.path.basename(plot)}]({plot})"]
         return "\n".join(lines) + "\n"
+    lines += ["", "## Ground truth (per session: mean ± 95% CI, % vs BC)", ""]
+    _ground_truth_tables(report, lines)
+    ncis_rows = [(n, p["ncis"]) for n, p in report["policies"].items() if "ncis" in p]
+    if ncis_rows:
+        names = [r.name for r in responses.RESPONSES]
+        lines += ["", "## Off-policy NCIS (per step; relative error vs ground truth per step)", ""]
+        lines += ["| policy | " + " | ".join(names) + " |", "|" + "---|" * (len(names) + 1)]
+        for name, ncis in ncis_rows:
+            cells = [_ncis_cell(ncis[r]) if r in ncis else "-" for r in names]
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    if "served_path" in report:
+        served = report["served_path"]
+        lines += [
+            "",
+            "## Served path (per session: mean ± 95% CI, % vs BC on the same candidates)",
+            "",
+            f"The same policies, users, sessions and seeds, on other candidates: "
+            f"{served['metadata']['candidates']}. This is the path the export serves and the "
+            "candidate distribution the policies were trained on; the constraints and the "
+            "blessing above are judged on the world's own candidates (ARCHITECTURE §3), so "
+            "this table is information beside them.",
+            "",
+        ]
+        _ground_truth_tables(served, lines, level="###")
+    for plot in plots:
+        lines += ["", f"![{os.path.basename(plot)}]({plot})"]
+    return "\n".join(lines) + "\n"
+
+
+def _ground_truth_tables(report: Mapping[str, Any], lines: list[str], level: str = "##") -> None:
+    """Appends the per-policy ground-truth table and the paired differences from BC (under
+    a heading of `level`)."""
     header = ["policy", *SESSION_METRICS, "constraints", "blessed"]
-    lines += [
-        "",
-        "## Ground truth (per session: mean ± 95% CI, % vs BC)",
-        "",
-        "| " + " | ".join(header) + " |",
-    ]
-    lines.append("|" + "---|" * len(header))
+    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for name, p in report["policies"].items():
         cells = [_cell(p["ground_truth"][m], name == report["reference"]) for m in SESSION_METRICS]
         held = _verdicts(p)
@@ -303,8 +329,8 @@ def render_markdown(report: Mapping[str, Any], plots: Sequence[str] = ()) -> str
     if paired_rows:
         lines += [
             "",
-            "## Paired difference from BC (per session: mean ± 95% CI over the same sessions;"
-            " * = outside the interval)",
+            f"{level} Paired difference from BC (per session: mean ± 95% CI over the same "
+            "sessions; * = outside the interval)",
             "",
             "| policy | " + " | ".join(SESSION_METRICS) + " |",
             "|" + "---|" * (len(SESSION_METRICS) + 1),
@@ -316,17 +342,6 @@ def render_markdown(report: Mapping[str, Any], plots: Sequence[str] = ()) -> str
                 for m in SESSION_METRICS
             ]
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    ncis_rows = [(n, p["ncis"]) for n, p in report["policies"].items() if "ncis" in p]
-    if ncis_rows:
-        names = [r.name for r in responses.RESPONSES]
-        lines += ["", "## Off-policy NCIS (per step; relative error vs ground truth per step)", ""]
-        lines += ["| policy | " + " | ".join(names) + " |", "|" + "---|" * (len(names) + 1)]
-        for name, ncis in ncis_rows:
-            cells = [_ncis_cell(ncis[r]) if r in ncis else "-" for r in names]
-            lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    for plot in plots:
-        lines += ["", f"![{os.path.basename(plot)}]({plot})"]
-    return "\n".join(lines) + "\n"
 
 
 def render_html(markdown_text: str) -> str:
@@ -356,8 +371,12 @@ def render_html(markdown_text: str) -> str:
         elif line.startswith("!["):
             src = line[line.index("(") + 1 : -1]
             body.append(f'<p><img src="{html.escape(src)}" style="max-width:900px"></p>')
+        elif line.startswith("### "):
+            body.append(f"<h3>{html.escape(line[4:])}</h3>")
         elif line.startswith("- "):
             body.append(f"<p>{html.escape(line[2:]).replace('**', '')}</p>")
+        elif line.strip():
+            body.append(f"<p>{html.escape(line)}</p>")
     flush()
     style = "body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #999;padding:3px 6px}"
     return f"<!doctype html><html><head><meta charset='utf-8'><style>{style}</style></head><body>{''.join(body)}</body></html>\n"

@@ -9,8 +9,9 @@
     baselines    BC, actor-critic and constrained baselines (from π_β), each with a `rank`
                  export; runs while `train` runs
     evaluate     ground truth (synthetic world) and NCIS, or NCIS alone (real logs); oracle
-                 frontier; report; blessing
-    export       the served model: `rank` + `recommend` in the TF Serving layout
+                 frontier; the served path (the policies on our retrieval's candidates);
+                 report; blessing
+    export       the served model: `rank`, `recommend`, `recommend_excluding` (TF Serving)
     push         copy the export into WORKDIR/serving/tscac/<version> if blessed
 
 Every component runs its `tscac` subcommand in a child process (what an orchestrator
@@ -194,11 +195,15 @@ def policy_exports(train_dir: str, baselines_dir: str | None) -> dict[str, str]:
 
 
 def _evaluate(inputs, out, params):
+    from tscac_tf.retrieval import model_dir
+
     exports = policy_exports(inputs["train"], inputs.get("baselines"))
     argv = ["evaluate", "--data", inputs["candidates"], "--out", out, "--preset", params["preset"],
             "--train-dir", inputs["train"]]  # fmt: skip
     if "world" in inputs:  # synthetic logs: ground truth; real logs: NCIS alone
         argv += ["--world", inputs["world"]]
+        # and the served path: the policies on our retrieval index's candidates
+        argv += ["--retrieval-index", model_dir.index_path(inputs["retrieval"])]
     for name, path in exports.items():
         argv += ["--policy", f"{name}={path}"]
     _cli(argv, out)
@@ -287,6 +292,7 @@ def components(config: RunConfig, workdir: str) -> list[Component]:
         evaluate_inputs["baselines"] = "baselines"
     if config.data_dir is None:
         evaluate_inputs["world"] = "generate"
+        evaluate_inputs["retrieval"] = "retrieval"
     out.append(
         Component(
             "evaluate",

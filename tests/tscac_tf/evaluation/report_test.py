@@ -91,6 +91,31 @@ def test_paired_differences_tell_a_real_shortfall_from_noise():
     assert "## Paired difference from BC" in markdown
 
 
+def test_served_path_section_follows_the_ground_truth(tmp_path):
+    report = report_lib.build_report(
+        [
+            report_lib.PolicyEvaluation("bc", _gt(1.0)),
+            report_lib.PolicyEvaluation("tscac", _gt(1.1)),
+        ]
+    )
+    report["served_path"] = report_lib.build_report(
+        [
+            report_lib.PolicyEvaluation("bc", _gt(2.0)),
+            report_lib.PolicyEvaluation("tscac", _gt(1.9)),
+        ],
+        {"candidates": "the index's best K"},
+    )
+    paths = report_lib.write_report(report, str(tmp_path))
+    markdown = open(paths["md"]).read()
+    main, served = markdown.split("## Served path")
+    assert "(+10.00%)" in main and "(-5.00%)" not in main
+    assert "the index's best K" in served and "| tscac | 209 ± 2.4e+02 (-5.00%)" in served
+    assert "### Paired difference from BC" in served and "## Paired difference" in main
+    page = open(paths["html"]).read()
+    assert "<h2>Served path" in page and "<h3>Paired difference" in page
+    assert json.load(open(paths["json"]))["served_path"]["policies"]["tscac"]["blessed"] is False
+
+
 def test_report_needs_bc():
     with pytest.raises(ValueError, match="needs a 'bc' policy"):
         report_lib.build_report([report_lib.PolicyEvaluation("tscac", _gt(1.0))])

@@ -51,6 +51,14 @@ def test_report_has_finite_ground_truth_for_every_policy(main_job):
             assert math.isfinite(summary["mean"]), (name, metric)
         assert p["sessions"] > 0
     assert "| tscac |" in first.stdout  # the final summary prints the table
+    # the served path: every learned policy again, on the retrieval index's candidates
+    served = report["served_path"]["policies"]
+    assert set(served) == {n for n, p in policies.items() if p["group"] == "policy"}
+    for name, p in served.items():
+        assert p["sessions"] == policies[name]["sessions"]
+        assert math.isfinite(p["ground_truth"]["watch_time"]["mean"]), name
+    markdown = open(os.path.join(_only_run(workdir, "evaluate"), "report.md")).read()
+    assert "## Served path" in markdown
     plots = [os.path.join("plots", f) for f in ("tradeoff.png", "learning_curves.png")]
     for name in ("report.md", "report.html", *plots):
         assert os.path.getsize(os.path.join(_only_run(workdir, "evaluate"), name)) > 0
