@@ -72,6 +72,8 @@ def run(args) -> int:
     from tscac_tf.evaluation import evaluate, learning_curves
     from tscac_tf.simulator.world import World
 
+    if args.retrieval_index and not args.world:
+        raise ValueError("--retrieval-index needs --world (the served path is played in it)")
     policies = parse_policies(args.policy)
     world = World.from_json(os.path.join(args.world, "world.json")) if args.world else None
     config = evaluate.preset(
@@ -84,8 +86,6 @@ def run(args) -> int:
         if not os.path.isdir(train_dir):
             raise FileNotFoundError(f"--train-dir {train_dir}: no such directory")
     curves = learning_curves.read_curves(args.train_dir) if args.train_dir else None
-    if args.retrieval_index and world is None:
-        raise ValueError("--retrieval-index needs --world (the served path is played in it)")
     report = evaluate.evaluate(
         world,
         args.data,
