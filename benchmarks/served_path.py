@@ -84,9 +84,10 @@ def _play_sources(world, sources, policies, config, names, seed, out_dir) -> lis
     """Plays the policies on each candidate source; writes a report per source; the rows."""
     reports, sessions = {}, {}
     for source in names:
-        world.candidates = sources[source]
         began = time.perf_counter()
-        played = sessions[source] = ground_truth.evaluate_policies(world, policies, config)
+        played = sessions[source] = ground_truth.evaluate_policies(
+            world, policies, config, candidates=sources[source]
+        )
         evaluations = [report.PolicyEvaluation(n, metrics) for n, metrics in played.items()]
         metadata = {"candidates": source, "training_seed": seed, "ground_truth": f"{config}"}
         reports[source] = report.build_report(evaluations, metadata)

@@ -2,9 +2,9 @@
 
 The ground truth (ARCHITECTURE §3.1) lets every policy rank the candidates of the world's
 own generator, the platform retrieval that logged the data. In production the policy ranks
-what our retrieval supplies: the served `recommend` path. These sources stand in for
-`World.candidates` (same signature: lanes' state, rows, request hash -> int64 [n, K]
-world video indices), so a rollout can play either:
+what our retrieval supplies: the served `recommend` path. These sources have
+`World.candidates`' signature (lanes' state, rows, request hash -> int64 [n, K] world
+video indices) and are passed to a rollout as its `candidates`:
 
 - `retrieval`: an exported RetrievalIndex's ranking for the lane's (user, history, play
   times), without the videos the user was shown before, like the candidates step and
@@ -18,14 +18,13 @@ world video indices), so a rollout can play either:
 earlier sessions (`UserState.seen`) and the current session's history.
 
     sources = CandidateSources(world, retrieval_index.load(index_dir), popularity_order)
-    world.candidates = sources.retrieval       # then ground_truth.evaluate_policies(...)
+    ground_truth.evaluate_policies(world, policies, config, candidates=sources.retrieval)
 """
 
 from __future__ import annotations
 
-import csv
-
 import numpy as np
+import pandas as pd
 import tensorflow as tf
 
 from tscac_tf.simulator import user_state as us
@@ -73,7 +72,6 @@ class CandidateSources:
         self._k = world.num_candidates
         self._num_videos = world.population.videos.ids.size
         self._popularity_order = popularity_order
-        self._row_of = {int(v): i for i, v in enumerate(world.population.videos.ids)}
 
     def retrieval(self, state, rows, base) -> np.ndarray:
         """The index's best K videos not shown before."""
@@ -87,9 +85,8 @@ class CandidateSources:
             tf.constant(state.history_play_ms[rows], tf.int64),
             tf.constant(wanted, tf.int32),
         )
-        ids = out["video_ids"].numpy()
-        ranked = np.array([[self._row_of.get(int(v), -1) for v in row] for row in ids], np.int64)
-        return first_k_unshown(ranked.reshape(ids.shape), shown, self._k)
+        ranked = self._world.population.videos.index_of(out["video_ids"].numpy())
+        return first_k_unshown(ranked, shown, self._k)
 
     def popularity(self, state, rows, base) -> np.ndarray:
         """The K most popular videos not shown before."""
@@ -117,14 +114,13 @@ def popularity_from_log(log_csv: str, world) -> np.ndarray:
     Raises:
       KeyError: the log names a video the world does not have (the message names the row).
     """
-    videos = world.population.videos.ids
-    row_of = {int(v): i for i, v in enumerate(videos)}
-    counts = np.zeros(videos.size, np.int64)
-    with open(log_csv) as f:
-        for line, record in enumerate(csv.DictReader(f), start=2):
-            if record["is_click"] == "1" or record["long_view"] == "1":
-                video = int(record["video_id"])
-                if video not in row_of:
-                    raise KeyError(f"{log_csv}, row {line}: video_id {video} is not in the world")
-                counts[row_of[video]] += 1
+    log = pd.read_csv(log_csv, usecols=["video_id", "is_click", "long_view"])
+    positive = log[(log["is_click"] == 1) | (log["long_view"] == 1)]
+    index = world.population.videos.index_of(positive["video_id"].to_numpy(np.int64))
+    if (index < 0).any():
+        first = int(np.argmax(index < 0))
+        line = int(positive.index[first]) + 2  # the header is line 1
+        video = int(positive["video_id"].iloc[first])
+        raise KeyError(f"{log_csv}, row {line}: video_id {video} is not in the world")
+    counts = np.bincount(index, minlength=world.population.videos.ids.size)
     return np.argsort(-counts, kind="stable")

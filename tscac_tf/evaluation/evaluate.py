@@ -166,7 +166,7 @@ def served_path(world, policies, retrieval_index_dir: str, config) -> dict:
     """The policies played on the retrieval index's candidates: a report dict (build_report).
 
     Args:
-      world: the simulator World (its `candidates` is swapped for the index's and restored).
+      world: the simulator World.
       policies: {name: policy_fn}; must contain "bc".
       retrieval_index_dir: an exported RetrievalIndex.
       config: the GroundTruthConfig (the same users, sessions and seeds as the ground truth).
@@ -175,11 +175,8 @@ def served_path(world, policies, retrieval_index_dir: str, config) -> dict:
     from tscac_tf.retrieval import retrieval_index
 
     index = retrieval_index.load(retrieval_index_dir)
-    world.candidates = candidate_sources.CandidateSources(world, index).retrieval
-    try:
-        played = ground_truth.evaluate_policies(world, policies, config)
-    finally:
-        del world.candidates  # back to World.candidates, the world's generator
+    source = candidate_sources.CandidateSources(world, index).retrieval
+    played = ground_truth.evaluate_policies(world, policies, config, candidates=source)
     meta = {
         "candidates": f"the best K videos of {retrieval_index_dir} that the user was not "
         "shown before (what `recommend_excluding` serves)",

@@ -68,6 +68,7 @@ def evaluate_policies(
     policies: Mapping[str, PolicyFn],
     config: GroundTruthConfig,
     with_state: Sequence[str] = (),
+    candidates: Callable | None = None,
 ) -> dict[str, dict[str, np.ndarray]]:
     """Plays every policy; returns {policy: {metric: [sessions] pooled over seeds}}.
 
@@ -76,6 +77,7 @@ def evaluate_policies(
       policies: {name: policy_fn}; those named in `with_state` receive the lanes' user
         state as a second argument (oracle references).
       config: users, sessions and seeds.
+      candidates: another candidate source than the world's generator (rollout.rollout).
     """
     users = held_out_users(world, config)
     results = {}
@@ -88,6 +90,7 @@ def evaluate_policies(
                     seed,
                     num_sessions=config.num_sessions,
                     with_state=name in with_state,
+                    candidates=candidates,
                 )
             )
             for seed in config.seeds

@@ -81,6 +81,7 @@ def rollout(
     seed: int,
     num_sessions: int = 1,
     with_state: bool = False,
+    candidates: Callable | None = None,
 ) -> RolloutResult:
     """Plays `num_sessions` sessions of every user with `policy_fn`.
 
@@ -94,6 +95,8 @@ def rollout(
       seed: the evaluation seed (common random numbers across policies).
       num_sessions: sessions per user.
       with_state: see policy_fn.
+      candidates: the candidate source, (state, rows, request hash) -> int64 [n, K] world
+        video indices; None: the world's own generator (World.candidates).
 
     Returns:
       RolloutResult with len(user_ids) * num_sessions sessions.
@@ -107,6 +110,7 @@ def rollout(
     session = np.zeros(lanes, np.int64)
     in_session = np.zeros(lanes, bool)
     k = world.num_candidates
+    generate = candidates or world.candidates
     while True:
         starting = np.nonzero(~in_session & (session < num_sessions))[0]
         us.start_sessions(state, starting, world.config.dynamics)
@@ -115,10 +119,10 @@ def rollout(
         if rows.size == 0:
             break
         base = evaluation_request_hash(seed, user_ids[rows], session[rows], state.position[rows])
-        candidates = world.candidates(state, rows, base)
-        observation = world.observation(state, rows, candidates)
+        offered = generate(state, rows, base)
+        observation = world.observation(state, rows, offered)
         actions = _actions(policy_fn, observation, state, rows, with_state, k)
-        exposure = world.step(state, rows, candidates[np.arange(rows.size), actions], base)
+        exposure = world.step(state, rows, offered[np.arange(rows.size), actions], base)
         rewards = exposure.rewards()
         for i, name in enumerate(names):
             totals[i, rows, session[rows]] += rewards[name]

@@ -87,7 +87,6 @@ def test_a_rollout_on_another_source_never_offers_a_video_shown_before(world):
         world, popularity_order=np.arange(world.population.videos.ids.size, dtype=np.int64)
     )
     shown = {}  # user -> the videos shown so far (the policy always takes candidate 0)
-    original = world.candidates
 
     def recording(state, rows, base):
         offered = sources.popularity(state, rows, base)
@@ -102,12 +101,8 @@ def test_a_rollout_on_another_source_never_offers_a_video_shown_before(world):
     def first(observation):
         return np.zeros(len(observation["user_id"]), np.int64)
 
-    world.candidates = recording
-    try:
-        users = world.population.users.ids[:20]
-        result = world.rollout(first, users, seed=1, num_sessions=2)
-    finally:
-        world.candidates = original
+    users = world.population.users.ids[:20]
+    result = world.rollout(first, users, seed=1, num_sessions=2, candidates=recording)
     assert sum(len(v) for v in shown.values()) == result.depth.sum() > 20
 
 
