@@ -4,8 +4,10 @@
 
 `recommend` is the export's `serving_default`: it runs the query tower, a brute-force
 scan of every video, the history filter and the policy's `rank` over K candidates.
-`recommend_excluding` adds an exclusion list of E ids per user, which also widens the
-scan's top k to K + H + E. For batch B in {1, 32, 256} and E in {0 (plain `recommend`),
+`recommend_excluding` adds an exclusion list of E ids per user, whose scores the index
+masks before its top k (an index exported before `top_k_excluding` existed widens the
+top k to K + H + E instead, and filters after it: run the script on such an export to
+compare). For batch B in {1, 32, 256} and E in {0 (plain `recommend`),
 100, 1,000, 10,000 (the server's default --max-excluded)} this measures p50 / p99 wall
 milliseconds of sequential calls (after warmup) and the CPU milliseconds per call, and
 checks that no answer holds an excluded or a history video. Exclusion lists are distinct

@@ -14,10 +14,13 @@ policy's `rank`, and returns all K best first (N = K). `recommend_excluding` (an
 to ARCHITECTURE §4's contract; `recommend` is unchanged for its clients) also leaves out
 `exclude_video_ids` [B, E] (−1 padding): a feed passes what it keeps as the user's seen
 list, and gets K fresh videos rather than K minus the ones it would have to drop. Both
-retrieve K + H (+ E) videos and keep the first K that are not left out, so a request
-gets fewer than K (−1 padded at the end) only when the index runs out. The rank SavedModel and the
-index SavedModel are loaded and re-saved inside one module, so the export is
-self-contained: feature tables, index embeddings and networks all travel with it.
+take the index's best K among the videos not left out (`RetrievalIndex.top_k_excluding`
+masks their scores before the top k), so a request gets fewer than K (−1 padded at the
+end) only when the index runs out. An index exported before top_k_excluding existed is
+asked for K + H (+ E) videos instead, of which the first K not left out are kept. The
+rank SavedModel and the index SavedModel are loaded and re-saved inside one module, so
+the export is self-contained: feature tables, index embeddings and networks all travel
+with it.
 The result is published in the TF Serving layout with a warmup file, atomically
 (tscac_tf/export/serving_layout.py).
 """
@@ -123,10 +126,15 @@ class ServingModule(tf.Module):
 
     def _recommend(self, user_id, history_video_ids, history_play_time_ms, excluded):
         k = self.num_candidates
-        retrieved = self.index.top_k(
-            user_id, history_video_ids, history_play_time_ms, k + tf.shape(excluded)[1]
-        )
-        candidates = first_k_not_excluded(retrieved["video_ids"], excluded, k)
+        if hasattr(self.index, "top_k_excluding"):
+            candidates = self.index.top_k_excluding(
+                user_id, history_video_ids, history_play_time_ms, excluded, k
+            )["video_ids"]
+        else:  # an index exported before top_k_excluding: its top k widens with E
+            retrieved = self.index.top_k(
+                user_id, history_video_ids, history_play_time_ms, k + tf.shape(excluded)[1]
+            )
+            candidates = first_k_not_excluded(retrieved["video_ids"], excluded, k)
         ranked = self.rank(user_id, history_video_ids, history_play_time_ms, candidates)
         # scores in ranked order: sort the candidate scores the way ranked_video_ids is sorted
         order = tf.argsort(

@@ -11,6 +11,8 @@ signature (ARCHITECTURE §4):
     out = index.top_k(user_id, history_video_ids, history_play_time_ms, k)
     out["video_ids"]  # int64 [B, k], best first, -1 padding when k > number of videos
     out["scores"]     # float32 [B, k], -1e9 at padding
+    out = index.top_k_excluding(user_id, history_video_ids, history_play_time_ms,
+                                exclude_video_ids, k)   # the same, never an excluded video
 """
 
 from __future__ import annotations
@@ -62,7 +64,15 @@ class RetrievalIndex(tf.Module):
         self.top_n = top_n
         self.num_videos = len(video_ids)
         self.brute_force = tfrs.layers.factorized_top_k.BruteForce(k=top_n)
-        self.brute_force.index(candidate_tower(tf.constant(video_ids)), tf.constant(video_ids))
+        embeddings = candidate_tower(tf.constant(video_ids))
+        self.brute_force.index(embeddings, tf.constant(video_ids))
+        # top_k_excluding scores the same embeddings itself, to mask the left-out videos
+        # before the top k; BruteForce keeps its copy private. Column of each indexed id:
+        self._embeddings = tf.Variable(embeddings, trainable=False, name="embeddings")
+        self._video_ids = tf.Variable(video_ids, trainable=False, name="video_ids")
+        self._column = tf.lookup.StaticHashTable(
+            tf.lookup.KeyValueTensorInitializer(video_ids, np.arange(len(video_ids))), -1
+        )
 
     @tf.function(input_signature=[*QUERY_SIGNATURE, tf.TensorSpec([], tf.int32, "k")])
     def top_k(self, user_id, history_video_ids, history_play_time_ms, k):
@@ -82,6 +92,56 @@ class RetrievalIndex(tf.Module):
           tf.errors.InvalidArgumentError: the history inputs disagree in shape, or their
             batch size differs from user_id's.
         """
+        query = self._query(user_id, history_video_ids, history_play_time_ms, k)
+        found = tf.minimum(k, self.num_videos)
+        scores, ids = self.brute_force(query, k=found)
+        return _padded_to(k, ids, scores)
+
+    @tf.function(
+        input_signature=[
+            *QUERY_SIGNATURE,
+            tf.TensorSpec([None, None], tf.int64, "exclude_video_ids"),
+            tf.TensorSpec([], tf.int32, "k"),
+        ]
+    )
+    def top_k_excluding(
+        self, user_id, history_video_ids, history_play_time_ms, exclude_video_ids, k
+    ):
+        """top_k over the videos not in exclude_video_ids [B, E] (−1 and unknown ids exclude
+        nothing): the k best that are left, −1 / PADDING_SCORE padded when fewer remain.
+
+        The excluded videos' scores are set to −∞ before the top k, so the cost is one
+        scatter of B·E entries on top of top_k's; asking top_k for k + E videos and
+        dropping the excluded afterwards would widen the top k with E instead.
+
+        Raises:
+          tf.errors.InvalidArgumentError: as top_k, or exclude_video_ids' batch size
+            differs from user_id's.
+        """
+        check = tf.debugging.assert_equal(
+            tf.shape(exclude_video_ids)[0],
+            tf.shape(user_id)[0],
+            message="exclude_video_ids [B, E] and user_id [B] must have the same batch size",
+        )
+        with tf.control_dependencies([check]):
+            query = self._query(user_id, history_video_ids, history_play_time_ms, k)
+        scores = tf.linalg.matmul(query, self._embeddings, transpose_b=True)  # [B, V]
+        column = self._column.lookup(exclude_video_ids)
+        where = tf.where(column >= 0)  # [n, 2]: (row, position in the row)
+        cells = tf.stack([where[:, 0], tf.gather_nd(column, where)], axis=1)
+        minus_inf = tf.fill(tf.shape(cells)[:1], tf.constant(-np.inf, scores.dtype))
+        scores = tf.tensor_scatter_nd_update(scores, cells, minus_inf)
+        found = tf.minimum(k, self.num_videos)
+        scores, columns = tf.math.top_k(scores, k=found)
+        left_out = tf.math.is_inf(scores)  # only when fewer than k videos remain
+        ids = tf.where(
+            left_out, tf.constant(ss.PADDING_ID, tf.int64), tf.gather(self._video_ids, columns)
+        )
+        scores = tf.where(left_out, tf.constant(PADDING_SCORE, scores.dtype), scores)
+        return _padded_to(k, ids, scores)
+
+    def _query(self, user_id, history_video_ids, history_play_time_ms, k):
+        """The query tower's embedding [B, d], after the inputs' checks."""
         checks = [
             tf.debugging.assert_equal(
                 tf.shape(history_video_ids),
@@ -104,7 +164,7 @@ class RetrievalIndex(tf.Module):
             user_id, history_video_ids, history_play_time_ms, k = (
                 tf.identity(t) for t in (user_id, history_video_ids, history_play_time_ms, k)
             )
-        query = self.query_tower(
+        return self.query_tower(
             {
                 "user_id": user_id,
                 "history_video_ids": history_video_ids,
@@ -112,13 +172,6 @@ class RetrievalIndex(tf.Module):
             },
             training=False,
         )
-        found = tf.minimum(k, self.num_videos)
-        scores, ids = self.brute_force(query, k=found)
-        padding = [[0, 0], [0, k - found]]
-        return {
-            "video_ids": tf.pad(ids, padding, constant_values=ss.PADDING_ID),
-            "scores": tf.pad(scores, padding, constant_values=PADDING_SCORE),
-        }
 
     @tf.function(input_signature=QUERY_SIGNATURE)
     def serve(self, user_id, history_video_ids, history_play_time_ms):
@@ -148,6 +201,15 @@ class RetrievalIndex(tf.Module):
         if previous:
             shutil.rmtree(previous)
         return directory
+
+
+def _padded_to(k, ids, scores) -> dict:
+    """{"video_ids", "scores"} [B, k]: the found columns, then −1 / PADDING_SCORE."""
+    padding = [[0, 0], [0, k - tf.shape(ids)[1]]]
+    return {
+        "video_ids": tf.pad(ids, padding, constant_values=ss.PADDING_ID),
+        "scores": tf.pad(scores, padding, constant_values=PADDING_SCORE),
+    }
 
 
 def _without_keras_traces():

@@ -155,3 +155,49 @@ def test_published_export_answers_like_the_module_and_warms_every_signature(
         for log in serving_layout.read_warmup_requests(path)
     ]
     assert set(warmed) == {"rank", "recommend", "recommend_excluding"}
+
+
+class TopKOnly(tf.Module):
+    """A real index as exported before `top_k_excluding` existed: only `top_k`."""
+
+    def __init__(self, index):
+        super().__init__()
+        self._index = index
+
+    @tf.function(input_signature=[*QUERY, tf.TensorSpec([], tf.int32, "k")])
+    def top_k(self, user_id, history_video_ids, history_play_time_ms, k):
+        return self._index.top_k(user_id, history_video_ids, history_play_time_ms, k)
+
+
+def test_a_real_index_masks_before_the_top_k_like_the_older_indexes_filter_after(exports, tmp_path):
+    from tscac_tf.retrieval import config
+    from tscac_tf.testing import fake_retrieval_model, fake_sessions
+
+    world = fake_sessions.FakeWorld(num_users=6, num_videos=NUM_VIDEOS, train_sessions=1)
+    tables = fake_sessions.write_fake_sessions(str(tmp_path / "data"), world)
+    index = fake_retrieval_model.untrained_index(tables, config.preset("small"))
+    rank = tf.saved_model.load(exports[0])
+    masked = serving_export.ServingModule(rank, index, K)
+    filtered = serving_export.ServingModule(rank, TopKOnly(index), K)
+    videos = tables.video_ids[1:]
+    inputs = {
+        "user_id": tf.constant(tables.user_ids[[1, 2, 3]], tf.int64),
+        "history_video_ids": tf.constant(
+            [videos[[0, 4, 9]], [videos[3], -1, -1], [-1, -1, -1]], tf.int64
+        ),
+        "history_play_time_ms": tf.constant(
+            [[900, 20000, 3000], [5000, 0, 0], [0, 0, 0]], tf.int64
+        ),
+    }
+    excluded = tf.constant([videos[10:20], videos[:10], np.full(10, -1)], tf.int64)
+    for name, args in (("recommend", {}), ("recommend_excluding", {"exclude_video_ids": excluded})):
+        got = getattr(masked, name)(**inputs, **args)
+        want = getattr(filtered, name)(**inputs, **args)
+        for output in ("video_ids", "scores", "preference"):
+            np.testing.assert_allclose(got[output].numpy(), want[output].numpy(), err_msg=name)
+        left_out = np.concatenate(
+            [inputs["history_video_ids"].numpy(), excluded.numpy() if args else excluded[:, :0]],
+            axis=1,
+        )
+        for row, gone in zip(got["video_ids"].numpy().tolist(), left_out.tolist(), strict=True):
+            assert len(set(row) - {-1}) == K and not set(row) & set(gone), name

@@ -112,3 +112,69 @@ def test_export_replaces_a_previous_export_and_load_names_a_missing_one(setup):
     )
     with pytest.raises(FileNotFoundError, match="saved_model.pb"):
         retrieval_index.load(str(root / "nothing"))
+
+
+def _first_k_left(index, queries, excluded, k):
+    """Reference: the full top_k ranking with the excluded ids dropped, the first k kept."""
+    everything = index.top_k(*queries, np.int32(index.num_videos))["video_ids"].numpy()
+    out = []
+    for row, left_out in zip(everything.tolist(), excluded.tolist(), strict=True):
+        kept = [v for v in row if v not in set(left_out)][:k]
+        out.append(kept + [-1] * (k - len(kept)))
+    return np.array(out, np.int64)
+
+
+def test_top_k_excluding_is_top_k_without_the_excluded(setup):
+    tables, index, loaded, _ = setup
+    queries = _queries(tables)
+    videos = tables.video_ids
+    plain = index.top_k(*queries, np.int32(7))
+    for model in (index, loaded):
+        # nothing excluded (no columns, or only padding and unknown ids): exactly top_k
+        for excluded in (np.zeros([3, 0], np.int64), np.array([[-1, 10**12]] * 3, np.int64)):
+            out = model.top_k_excluding(*queries, excluded, np.int32(7))
+            np.testing.assert_array_equal(out["video_ids"], plain["video_ids"])
+            np.testing.assert_allclose(out["scores"], plain["scores"], rtol=1e-6, atol=1e-6)
+    # each row leaves out some of its own top videos, another row's, a repeat and padding
+    top = plain["video_ids"].numpy()
+    excluded = np.array(
+        [
+            [top[0, 0], top[0, 2], top[0, 2], -1, videos[5]],
+            [top[1, 1], top[0, 0], -1, -1, -1],
+            [top[2, 0], top[2, 1], top[2, 3], top[2, 4], 10**12],
+        ],
+        np.int64,
+    )
+    want = _first_k_left(index, queries, excluded, 7)
+    for model in (index, loaded):
+        out = model.top_k_excluding(*queries, excluded, np.int32(7))
+        np.testing.assert_array_equal(out["video_ids"], want)
+        assert not any(
+            set(row) & set(left) for row, left in zip(want.tolist(), excluded.tolist(), strict=True)
+        )
+        # the scores are top_k's scores of the same videos
+        full = index.top_k(*queries, np.int32(index.num_videos))
+        score_of = [
+            dict(zip(ids, s, strict=True))
+            for ids, s in zip(full["video_ids"].numpy(), full["scores"].numpy(), strict=True)
+        ]
+        np.testing.assert_allclose(
+            out["scores"].numpy(),
+            [[score_of[r][v] for v in row] for r, row in enumerate(want.tolist())],
+            rtol=1e-5,
+            atol=1e-5,
+        )
+
+
+def test_top_k_excluding_pads_when_the_index_runs_out_and_checks_the_batch(setup):
+    tables, index, _, _ = setup
+    user_id, history, play = _queries(tables)
+    kept = tables.video_ids[[6, 17]]
+    everything_else = np.setdiff1d(tables.video_ids[1:], kept)
+    excluded = np.broadcast_to(everything_else, (3, everything_else.size))
+    out = index.top_k_excluding(user_id, history, play, excluded, np.int32(5))
+    ids, scores = out["video_ids"].numpy(), out["scores"].numpy()
+    assert all(sorted(row[:2]) == sorted(kept) for row in ids)
+    assert np.all(ids[:, 2:] == -1) and np.all(scores[:, 2:] == retrieval_index.PADDING_SCORE)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="exclude_video_ids"):
+        index.top_k_excluding(user_id, history, play, excluded[:2], np.int32(5))
