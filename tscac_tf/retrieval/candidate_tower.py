@@ -16,7 +16,7 @@ import tensorflow as tf
 
 from tscac_tf.features.feature_tables import FeatureTables
 from tscac_tf.networks import distinct
-from tscac_tf.retrieval import history_pooling
+from tscac_tf.retrieval import history_pooling, tag_profile
 from tscac_tf.retrieval.config import TowerConfig
 from tscac_tf.retrieval.entity_features import EntityFeatures
 
@@ -29,12 +29,14 @@ def projection(config: TowerConfig, name: str) -> tf.keras.Sequential:
 
 
 class CandidateTower(tf.keras.Model):
-    """video ids int64 [...] -> embeddings e(v) = [direction(v), b(v)], float32 [..., d + 1].
+    """video ids int64 [...] -> e(v) = [direction(v), b(v), s_v], float32 [..., d + 1 + T].
 
     direction(v) is L2-normalised; b(v) is the video's learned prior score (how likely it is
-    a positive for anyone: popularity, quality). Against a query [u, 1] with |u| = 1 the
-    inner product is  score(u, v) = cos(u, direction(v)) + b(v).  Without b, popularity
-    would have to be carved out of the unit sphere's directions.
+    a positive for anyone: popularity, quality); s_v is the video's share of each tag code
+    (tscac_tf/retrieval/tag_profile.py; only with TowerConfig.tag_profile, else e(v) is
+    [..., d + 1]). Against a query [u, 1, w·log P̂(· | user)] with |u| = 1 the inner product
+    is  score(u, v) = cos(u, direction(v)) + b(v) + w Σ_t s_vt log P̂(t | user).  Without b,
+    popularity would have to be carved out of the unit sphere's directions.
 
     Unknown ids (and padding -1) map to the unknown video row; the result is defined for
     them but they are never in the index.
@@ -57,6 +59,13 @@ class CandidateTower(tf.keras.Model):
         )
         self.mlp = projection(config, "video_projection")
         self.prior = tf.keras.layers.Dense(1, name="video_prior")
+        self._tag_shares = None
+        if config.tag_profile:
+            self._tag_shares = tf.Variable(
+                tag_profile.video_tag_shares(tables).astype("float32"),
+                trainable=False,
+                name="tag_shares",
+            )
 
     def get_config(self) -> dict:
         # Saved through RetrievalIndex (tf.saved_model), never rebuilt from a Keras config;
@@ -87,4 +96,7 @@ class CandidateTower(tf.keras.Model):
     def _embed(self, video_ids: tf.Tensor) -> tf.Tensor:
         features = self._features(video_ids)
         direction = tf.math.l2_normalize(self.mlp(features), axis=-1)
-        return tf.concat([direction, self.prior(features)], axis=-1)
+        parts = [direction, self.prior(features)]
+        if self._tag_shares is not None:
+            parts.append(tf.gather(self._tag_shares, self.features.rows(video_ids)))
+        return tf.concat(parts, axis=-1)

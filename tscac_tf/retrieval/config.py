@@ -24,6 +24,10 @@ class TowerConfig:
       hidden_units: widths of the ReLU layers of each tower before the final projection.
       history_length: H, the number of most recent in-session videos in a query.
       max_watch_ratio: cap on play_time / duration when weighting history videos.
+      tag_profile: add the user's tag profile term to the score (query and candidate
+        embeddings each gain one column per tag code; tscac_tf/retrieval/tag_profile.py).
+      tag_profile_smoothing: a, the pseudo-exposures that pull a user's tag shares towards
+        everyone's: P̂(t | u) = (n_ut + a·g_t) / (n_u + a).
     """
 
     embedding_dim: int = 32
@@ -32,6 +36,8 @@ class TowerConfig:
     hidden_units: tuple[int, ...] = (64,)
     history_length: int = ss.DEFAULT_HISTORY_LENGTH
     max_watch_ratio: float = 2.0
+    tag_profile: bool = True
+    tag_profile_smoothing: float = 2.0
 
     def __post_init__(self) -> None:
         for name in ("embedding_dim", "id_embedding_dim", "feature_embedding_dim"):
@@ -43,6 +49,11 @@ class TowerConfig:
             raise ValueError(f"TowerConfig.history_length must be >= 1, got {self.history_length}")
         if self.max_watch_ratio <= 0:
             raise ValueError(f"TowerConfig.max_watch_ratio must be > 0, got {self.max_watch_ratio}")
+        if self.tag_profile_smoothing <= 0:
+            raise ValueError(
+                "TowerConfig.tag_profile_smoothing must be > 0 (a user without exposures gets "
+                f"everyone's profile), got {self.tag_profile_smoothing}"
+            )
 
 
 # What the model is trained to retrieve (TrainingConfig.positives): the logged exposures

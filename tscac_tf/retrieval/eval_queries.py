@@ -32,7 +32,7 @@ QUERY_KEYS = (*session_queries.QUERY_KEYS, "video_id")
 _SESSIONS_PER_READ = 4096
 
 
-def _read_sessions(data_dir: str, split: str) -> list[dict]:
+def read_sessions(data_dir: str, split: str) -> list[dict]:
     """The split's sessions as {field: numpy value}, only the fields evaluation needs.
 
     Parsed in ragged batches and split in NumPy: iterating the dataset one session at a
@@ -146,7 +146,7 @@ def read(data_dir: str, split: str, history_length: int) -> EvalQueries:
     splits = [split] if split == ss.TRAIN_SPLIT else [ss.TRAIN_SPLIT, split]
     by_user = collections.defaultdict(list)
     for name in splits:
-        for session in _read_sessions(data_dir, name):
+        for session in read_sessions(data_dir, name):
             by_user[int(session["user_id"])].append((name == split, session))
     parts: dict[str, list] = {key: [] for key in QUERY_KEYS}
     session_of, step_of, session_videos, seen_before, train_positives = [], [], [], [], []

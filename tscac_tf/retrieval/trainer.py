@@ -14,7 +14,7 @@ import tensorflow as tf
 
 from tscac_tf.features.feature_tables import FeatureTables
 from tscac_tf.retrieval import model_dir as model_dir_lib
-from tscac_tf.retrieval import training_data
+from tscac_tf.retrieval import tag_profile, training_data
 from tscac_tf.retrieval.config import RetrievalConfig
 from tscac_tf.retrieval.retrieval_index import RetrievalIndex
 from tscac_tf.retrieval.two_tower_model import TwoTowerModel
@@ -57,7 +57,12 @@ def fit(data_dir: str, config: RetrievalConfig, verbose: int = 0) -> TrainedRetr
         training.shuffle_buffer, seed=training.seed, reshuffle_each_iteration=True
     )
     batches = training_data.training_batches(examples, training.batch_size, frequencies.total)
-    model = TwoTowerModel(tables, config, frequencies.sampling_probability_by_row(tables))
+    profile = None
+    if config.towers.tag_profile:
+        profile = tag_profile.from_split(data_dir, tables, config.towers.tag_profile_smoothing)
+    model = TwoTowerModel(
+        tables, config, frequencies.sampling_probability_by_row(tables), tag_log_profile=profile
+    )
     model.compile(optimizer=tf.keras.optimizers.Adam(training.learning_rate))
     history = model.fit(batches, epochs=training.epochs, verbose=verbose)
     index = RetrievalIndex(
@@ -70,6 +75,12 @@ def fit(data_dir: str, config: RetrievalConfig, verbose: int = 0) -> TrainedRetr
         "distinct_positive_videos": int(len(frequencies.video_ids)),
         "indexed_videos": int(index.num_videos),
         "loss_per_epoch": [float(x) for x in history.history["loss"]],
+        # w / τ: the profile term's weight in the softmax's logits (1 at the start)
+        "tag_profile_logit_weight": (
+            float(model.query_tower.profile_weight.numpy()) / training.temperature
+            if config.towers.tag_profile
+            else None
+        ),
         "seconds": round(time.monotonic() - start, 2),
     }
     return TrainedRetrieval(model, index, frequencies, metrics)

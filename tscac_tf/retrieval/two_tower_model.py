@@ -33,6 +33,9 @@ class TwoTowerModel(tfrs.models.Model):
       config: the retrieval config (towers and temperature are used).
       sampling_probability_by_row: float32 [V+1], q(v) per video-table row
         (VideoFrequencies.sampling_probability_by_row).
+      tag_log_profile: float32 [U+1, T], the users' log tag profiles (tag_profile.from_split)
+        when config.towers.tag_profile; None: zeros. Its weight starts at the temperature,
+        so that the term enters the softmax as log P̂(t | u) itself.
     """
 
     def __init__(
@@ -40,6 +43,7 @@ class TwoTowerModel(tfrs.models.Model):
         tables: FeatureTables,
         config: RetrievalConfig,
         sampling_probability_by_row: np.ndarray,
+        tag_log_profile: np.ndarray | None = None,
     ):
         super().__init__()
         if sampling_probability_by_row.shape != (len(tables.video_ids),):
@@ -48,7 +52,13 @@ class TwoTowerModel(tfrs.models.Model):
                 f"({len(tables.video_ids)}), got shape {sampling_probability_by_row.shape}"
             )
         self.candidate_tower = CandidateTower(tables, config.towers)
-        self.query_tower = QueryTower(tables, self.candidate_tower, config.towers)
+        self.query_tower = QueryTower(
+            tables,
+            self.candidate_tower,
+            config.towers,
+            tag_log_profile=tag_log_profile,
+            profile_weight=config.training.temperature,
+        )
         self._sampling_probability = tf.Variable(
             sampling_probability_by_row.astype(np.float32),
             trainable=False,

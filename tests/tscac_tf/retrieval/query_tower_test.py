@@ -1,10 +1,12 @@
 """QueryTower: shapes, unit norm, padding masked out, unknown users, watch-ratio weighting."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from tscac_tf.retrieval import config
+from tscac_tf.retrieval import config, tag_profile
 from tscac_tf.retrieval.candidate_tower import CandidateTower
 from tscac_tf.retrieval.query_tower import QueryTower
 from tscac_tf.testing import fake_sessions, fake_transitions
@@ -14,11 +16,13 @@ WORLD = fake_sessions.FakeWorld(num_users=6, num_videos=20, train_sessions=1, ev
 
 @pytest.fixture(scope="module")
 def towers(tmp_path_factory):
-    tables = fake_sessions.write_fake_sessions(str(tmp_path_factory.mktemp("data")), WORLD)
+    data = str(tmp_path_factory.mktemp("data"))
+    tables = fake_sessions.write_fake_sessions(data, WORLD)
     cfg = config.preset("small").towers
     tf.keras.utils.set_random_seed(0)
     candidate = CandidateTower(tables, cfg)
-    return tables, candidate, QueryTower(tables, candidate, cfg)
+    profile = tag_profile.from_split(data, tables, smoothing=2.0)
+    return tables, candidate, QueryTower(tables, candidate, cfg, profile, profile_weight=0.3)
 
 
 def _query(tower, user, ids, play):
@@ -31,27 +35,41 @@ def _query(tower, user, ids, play):
     ).numpy()
 
 
-def test_query_is_unit_direction_plus_one_and_candidate_direction_plus_prior(towers):
+def test_query_is_direction_one_and_profile_and_candidate_direction_prior_and_tags(towers):
     tables, candidate, query = towers
     videos = tables.video_ids[1:4]
-    out = _query(
-        query,
-        [tables.user_ids[1], tables.user_ids[2]],
-        [videos, [-1, -1, -1]],
-        [[9000] * 3, [0] * 3],
-    )
-    d = config.preset("small").towers.embedding_dim
-    assert out.shape == (2, d + 1)
+    users = [tables.user_ids[1], tables.user_ids[2]]
+    out = _query(query, users, [videos, [-1, -1, -1]], [[9000] * 3, [0] * 3])
+    d, t = config.preset("small").towers.embedding_dim, tables.num_tag_codes
+    assert out.shape == (2, d + 1 + t)
     np.testing.assert_allclose(np.linalg.norm(out[:, :d], axis=1), 1.0, rtol=1e-5)
     np.testing.assert_array_equal(out[:, d], 1.0)
+    log_profile = query.tag_log_profile.numpy()[tables.user_rows(np.array(users))]
+    assert np.ptp(log_profile[0]) > 0  # a real profile, not the untrained zeros
+    np.testing.assert_allclose(out[:, d + 1 :], 0.3 * log_profile, rtol=1e-6)
     e = candidate(tf.constant(videos)).numpy()
     direction = candidate.direction(tf.constant(videos)).numpy()
-    assert e.shape == (3, d + 1)
+    shares = tag_profile.video_tag_shares(tables)[tables.video_rows(videos)]
+    assert e.shape == (3, d + 1 + t)
     np.testing.assert_allclose(e[:, :d], direction, rtol=1e-6)
+    np.testing.assert_allclose(e[:, d + 1 :], shares, rtol=1e-6)
     np.testing.assert_allclose(np.linalg.norm(direction, axis=1), 1.0, rtol=1e-5)
-    # The score is cos(u, direction(v)) + b(v).
+    # The score is cos(u, direction(v)) + b(v) + w Σ_t s_vt log P̂(t | u).
     scores = out @ e.T
-    np.testing.assert_allclose(scores, out[:, :d] @ direction.T + e[:, d][None, :], rtol=1e-5)
+    want = out[:, :d] @ direction.T + e[:, d][None, :] + 0.3 * log_profile @ shares.T
+    np.testing.assert_allclose(scores, want, rtol=1e-5)
+
+
+def test_without_the_tag_profile_the_embeddings_are_direction_and_one_or_prior(towers):
+    tables = towers[0]
+    cfg = dataclasses.replace(config.preset("small").towers, tag_profile=False)
+    candidate = CandidateTower(tables, cfg)
+    query = QueryTower(tables, candidate, cfg)
+    out = _query(query, [tables.user_ids[1]], [[tables.video_ids[2]]], [[5000]])
+    assert out.shape == (1, cfg.embedding_dim + 1) and out[0, -1] == 1.0
+    assert candidate(tf.constant(tables.video_ids[1:3])).shape == (2, cfg.embedding_dim + 1)
+    with pytest.raises(ValueError, match="tag_log_profile must be"):
+        QueryTower(tables, candidate, config.preset("small").towers, np.zeros([2, 2]))
 
 
 def test_padding_does_not_change_the_query(towers):
