@@ -22,8 +22,8 @@ world plays the chosen video. For each source the script writes the main job's r
 constraints with their paired significance, the blessing), and it prints per (source,
 policy) the watch time, its % against the same policy on the world's candidates, and the
 failed constraints. The `world` report reproduces the main job's own. It puts issue 4's
-offline recall@50 (two-tower 1.5x popularity's) beside what the two sources give the
-policies that rank them.
+offline recall@50 (two-tower 1.7x popularity's since session 13, 1.5x before) beside
+what the two sources give the policies that rank them.
 
 `--seeds`: seed 0 is the main job's own policies; seed S >= 1 the policies
 `benchmarks/seed_spread.py` retrained with seed S on the same candidates (run it first),

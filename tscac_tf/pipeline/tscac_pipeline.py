@@ -34,6 +34,7 @@ import subprocess
 import sys
 from collections.abc import Mapping
 
+from tscac_tf import retrieval
 from tscac_tf.features import feature_tables
 from tscac_tf.pipeline.component import Component
 
@@ -273,7 +274,9 @@ def components(config: RunConfig, workdir: str) -> list[Component]:
         # The tables' version is a parameter so that a workdir from older code recomputes.
         Component("preprocess", _preprocess, params={**beam, "feature_tables_version": feature_tables.VERSION},
                   estimated_seconds=est["preprocess"], **logs),
-        Component("retrieval", _retrieval, upstream={"examples": "preprocess"}, params=preset, estimated_seconds=est["retrieval"]),
+        # Likewise the retrieval model's version: a new model means new candidates downstream.
+        Component("retrieval", _retrieval, upstream={"examples": "preprocess"},
+                  params={**preset, "model_version": retrieval.MODEL_VERSION}, estimated_seconds=est["retrieval"]),
         Component("candidates", _candidates, upstream={"examples": "preprocess", "retrieval": "retrieval"},
                   params={**beam, "exclude_seen": True}, estimated_seconds=est["candidates"]),
         Component("behavior", _behavior, upstream={"candidates": "candidates"}, params=preset,

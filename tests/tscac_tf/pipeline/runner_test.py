@@ -246,3 +246,23 @@ def test_eta_is_the_critical_path_when_parallel(tmp_path):
 def test_max_parallel_must_be_positive(tmp_path):
     with pytest.raises(ValueError, match="max_parallel must be >= 1"):
         runner_lib.PipelineRunner(str(tmp_path), max_parallel=0)
+
+
+def test_the_main_jobs_retrieval_and_everything_after_it_follow_the_model_version(
+    monkeypatch, tmp_path
+):
+    """A workdir trained by an older retrieval model retrains it, and so the candidates."""
+    from tscac_tf import retrieval
+    from tscac_tf.pipeline import tscac_pipeline
+
+    def fingerprints():
+        found = {}
+        for component in tscac_pipeline.components(tscac_pipeline.RunConfig(), str(tmp_path)):
+            found[component.name] = runner_lib._fingerprint(component, found)
+        return found
+
+    before = fingerprints()
+    monkeypatch.setattr(retrieval, "MODEL_VERSION", retrieval.MODEL_VERSION + 1)
+    after = fingerprints()
+    unchanged = {name for name in before if before[name] == after[name]}
+    assert unchanged == {"generate", "preprocess"}
