@@ -7,6 +7,7 @@ retrieval_index.load; `tscac retrieval train|evaluate|candidates` on the command
 """
 
 # What the model computes, for the main job's cache (a workdir trained by an older model
-# retrains): 2 = the user's tag profile in the score (session 13). Kept here, free of
-# TensorFlow, because the pipeline's orchestrator does not import it.
-MODEL_VERSION = 2
+# retrains): 2 = the user's tag profile in the score (session 13); 3 = the popularity
+# prior in b(v) and one epoch (session 14). Kept here, free of TensorFlow, because the
+# pipeline's orchestrator does not import it.
+MODEL_VERSION = 3

@@ -12,6 +12,7 @@ filter of the time; RESULTS.md).
 
 from __future__ import annotations
 
+import numpy as np
 import tensorflow as tf
 
 from tscac_tf.features.feature_tables import FeatureTables
@@ -31,8 +32,9 @@ def projection(config: TowerConfig, name: str) -> tf.keras.Sequential:
 class CandidateTower(tf.keras.Model):
     """video ids int64 [...] -> e(v) = [direction(v), b(v), s_v], float32 [..., d + 1 + T].
 
-    direction(v) is L2-normalised; b(v) is the video's learned prior score (how likely it is
-    a positive for anyone: popularity, quality); s_v is the video's share of each tag code
+    direction(v) is L2-normalised; b(v) is the video's prior score (how likely it is a
+    positive for anyone: popularity, quality), learned from its features, plus a fixed
+    `popularity_prior` when given; s_v is the video's share of each tag code
     (tscac_tf/retrieval/tag_profile.py; only with TowerConfig.tag_profile, else e(v) is
     [..., d + 1]). Against a query [u, 1, w·log P̂(· | user)] with |u| = 1 the inner product
     is  score(u, v) = cos(u, direction(v)) + b(v) + w Σ_t s_vt log P̂(t | user).  Without b,
@@ -40,9 +42,21 @@ class CandidateTower(tf.keras.Model):
 
     Unknown ids (and padding -1) map to the unknown video row; the result is defined for
     them but they are never in the index.
+
+    Args:
+      tables, config: the feature tables (baked in) and the tower sizes.
+      popularity_prior: float [V+1] by video-table row, in score units: a fixed part of
+        b(v) (TwoTowerModel passes τ (log q(v) − mean), config.popularity_prior), so that
+        training starts from each video's popularity; None: b(v) is learned alone.
     """
 
-    def __init__(self, tables: FeatureTables, config: TowerConfig, name: str = "candidate_tower"):
+    def __init__(
+        self,
+        tables: FeatureTables,
+        config: TowerConfig,
+        popularity_prior: np.ndarray | None = None,
+        name: str = "candidate_tower",
+    ):
         super().__init__(name=name)
         self.features = EntityFeatures(
             tables.video_ids,
@@ -59,6 +73,19 @@ class CandidateTower(tf.keras.Model):
         )
         self.mlp = projection(config, "video_projection")
         self.prior = tf.keras.layers.Dense(1, name="video_prior")
+        self._popularity_prior = None
+        if popularity_prior is not None:
+            shape = (len(tables.video_ids),)
+            if np.shape(popularity_prior) != shape:
+                raise ValueError(
+                    f"popularity_prior must be [video-table rows] = {list(shape)}, got "
+                    f"{list(np.shape(popularity_prior))}"
+                )
+            self._popularity_prior = tf.Variable(
+                np.asarray(popularity_prior, np.float32)[:, None],
+                trainable=False,
+                name="popularity_prior",
+            )
         self._tag_shares = None
         if config.tag_profile:
             self._tag_shares = tf.Variable(
@@ -96,7 +123,10 @@ class CandidateTower(tf.keras.Model):
     def _embed(self, video_ids: tf.Tensor) -> tf.Tensor:
         features = self._features(video_ids)
         direction = tf.math.l2_normalize(self.mlp(features), axis=-1)
-        parts = [direction, self.prior(features)]
+        prior = self.prior(features)
+        if self._popularity_prior is not None:
+            prior += tf.gather(self._popularity_prior, self.features.rows(video_ids))
+        parts = [direction, prior]
         if self._tag_shares is not None:
             parts.append(tf.gather(self._tag_shares, self.features.rows(video_ids)))
         return tf.concat(parts, axis=-1)

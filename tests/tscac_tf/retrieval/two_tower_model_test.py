@@ -1,10 +1,14 @@
-"""TwoTowerModel: the loss is the log-Q corrected in-batch softmax, written out by hand."""
+"""TwoTowerModel: the loss is the log-Q corrected in-batch softmax, written out by hand;
+the popularity prior is the centred log frequency, in b(v) only."""
+
+import dataclasses
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
 from tscac_tf.retrieval import config
+from tscac_tf.retrieval.candidate_tower import CandidateTower
 from tscac_tf.retrieval.two_tower_model import TwoTowerModel
 from tscac_tf.testing import fake_sessions
 
@@ -47,3 +51,37 @@ def test_rejects_sampling_probabilities_of_the_wrong_size(tmp_path):
     tables = fake_sessions.write_fake_sessions(str(tmp_path), world)
     with pytest.raises(ValueError, match="one value per video-table row"):
         TwoTowerModel(tables, config.preset("small"), np.ones(3, np.float32))
+
+
+def test_popularity_prior_adds_the_centred_log_frequency_to_the_video_prior(tmp_path):
+    world = fake_sessions.FakeWorld(num_users=4, num_videos=9, train_sessions=1, eval_sessions=1)
+    tables = fake_sessions.write_fake_sessions(str(tmp_path), world)
+    with_prior = config.preset("small")
+    assert with_prior.towers.popularity_prior
+    without = dataclasses.replace(
+        with_prior, towers=dataclasses.replace(with_prior.towers, popularity_prior=False)
+    )
+    q_by_row = np.random.default_rng(1).uniform(0.01, 0.5, len(tables.video_ids))
+    videos = tf.constant(np.append(tables.video_ids[1:], -1))  # and the unknown row
+    embedded = {}
+    for name, cfg in (("with", with_prior), ("without", without)):
+        tf.keras.utils.set_random_seed(3)  # the same learned weights in both models
+        model = TwoTowerModel(tables, cfg, q_by_row.astype(np.float32))
+        embedded[name] = model.candidate_tower(videos).numpy()
+    d = with_prior.towers.embedding_dim
+    log_q = np.log(q_by_row.astype(np.float32).astype(np.float64))
+    fixed = with_prior.training.temperature * (log_q - log_q[1:].mean())
+    rows = np.append(np.arange(1, len(tables.video_ids)), 0)
+    np.testing.assert_allclose(
+        embedded["with"][:, d] - embedded["without"][:, d], fixed[rows], atol=1e-5
+    )
+    # only b(v) moves: the direction and the tag shares are the same
+    np.testing.assert_array_equal(embedded["with"][:, :d], embedded["without"][:, :d])
+    np.testing.assert_array_equal(embedded["with"][:, d + 1 :], embedded["without"][:, d + 1 :])
+
+
+def test_candidate_tower_rejects_a_prior_of_the_wrong_size(tmp_path):
+    world = fake_sessions.FakeWorld(num_users=3, num_videos=6, train_sessions=1, eval_sessions=1)
+    tables = fake_sessions.write_fake_sessions(str(tmp_path), world)
+    with pytest.raises(ValueError, match="popularity_prior must be"):
+        CandidateTower(tables, config.preset("small").towers, popularity_prior=np.zeros(3))
