@@ -1,6 +1,7 @@
 """How far retrieval can get past popularity in the synthetic world: a count model and the oracle.
 
-    .venv/bin/python benchmarks/retrieval_headroom.py --preset default --seed 0
+    .venv/bin/python benchmarks/retrieval_headroom.py --preset default --seed 0 \
+        [--users 200] [--model-dir RETRIEVAL_DIR --data-dir PREPROCESSED_DIR]
 
 Issue 4 asks for a two-tower recall@50 at least twice the popularity baseline's. This
 benchmark generates the world's logs itself and asks whether that ratio is within reach of
@@ -21,12 +22,20 @@ the world's feed never shows a video twice:
   `oracle_state` draws that error afresh in each replay. No model of the logs can know
   more than the true state, and since the world never shows a pair twice, nothing in the
   logs reveals the ranker's error on a pair before it is shown: `oracle_state` is the
-  realistic ceiling, `oracle_full` a looser one. With finite replays both are
-  underestimated (the top 50 of a noisy P(v)), so they are scored after each replay count
-  of `--samples` (nested replays; default 64, 256 and 1,024) to show how far they have
-  converged. They are computed for the steps of `--users` sampled users (about 11 minutes
-  for 100 users up to 1,024 replays); popularity and the count model are reported on the
-  same queries as well as on all.
+  realistic ceiling, `oracle_full` a looser one. `oracle_static` replays `state` on the
+  user's lasting state only (base interests and follows; no interest drift, saturation,
+  satisfaction or annoyance), with what was shown still dropped: what a perfect model of
+  each user's tastes could know without the step's dynamics, so `state` − `static` is
+  what the dynamics are worth. With finite replays the oracles are underestimated (the
+  top 50 of a noisy P(v)), so they are scored after each replay count of `--samples`
+  (nested replays; default 64, 256 and 1,024) to show how far they have converged. They
+  are computed for the steps of `--users` sampled users (about 35 minutes for 200 users up
+  to 1,024 replays); popularity and the count model are reported on the same queries as
+  well as on all;
+- the two-tower model of `--model-dir` (optional), ranked as `tscac retrieval evaluate`
+  ranks it, on `--data-dir`, the same world's preprocessed logs (`tscac generate` with the
+  same preset and seed, then `tscac preprocess`; the queries are checked to be the
+  same), on all queries and on the sampled users'.
 
 Prints the figures and writes benchmarks/results/retrieval_headroom.json.
 """
@@ -56,17 +65,19 @@ EVAL_START = 20220422
 BETAS = (0.0, 0.1, 0.2, 0.4)
 SMOOTHING = (1.0, 5.0)
 K = 50
-ORACLES = ("full", "state")
+ORACLES = ("full", "state", "static")
 
 
 class OracleWorld(World):
     """A World that, before each logged request of a sampled user, scores every video by
     the world's own P(shown) · P(click) and keeps that user's top K, in request order.
 
-    Two oracles: `full` replays the logging ranker exactly, including its persistent error
-    per (user, video) pair; `state` draws that error afresh in every replay, i.e. knows the
-    user's true state but not the ranker's idiosyncratic per-pair mistakes, which no model
-    can learn from logs in which a pair is never shown twice.
+    Three oracles: `full` replays the logging ranker exactly, including its persistent
+    error per (user, video) pair; `state` draws that error afresh in every replay, i.e.
+    knows the user's true state but not the ranker's idiosyncratic per-pair mistakes, which
+    no model can learn from logs in which a pair is never shown twice; `static` is `state`
+    replayed on the user's lasting state only (static_state): what a perfect model of each
+    user's tastes and each video's responses could know, without the step's dynamics.
     """
 
     def __init__(self, config, sampled_users, samples: tuple[int, ...]):
@@ -95,12 +106,21 @@ class OracleWorld(World):
         users = self.population.users.ids[state.user[rows]]
         scores = {kind: np.zeros((rows.size, self.population.videos.ids.size)) for kind in ORACLES}
         lane = np.arange(rows.size)[:, None]
+        static, static_rows = static_state(state, rows), np.arange(rows.size)
         for m in range(self._checkpoints[-1]):
             replay = rs.extend(base, rs.Stream.CANDIDATE_POPULAR, np.uint64(1_000_003 + m))
-            cand = super().candidates(state, rows, replay)
-            expected = self.expected_raw(state, rows, cand)
-            ids = self.video_ids(cand)
-            for kind, ranker in (("full", self.behavior), ("state", self._rankers[m])):
+            replays = (
+                ("full", self.behavior, state, rows),
+                ("state", self._rankers[m], state, rows),
+                ("static", self._rankers[m], static, static_rows),
+            )
+            drawn = {}
+            for kind, ranker, lanes, lane_rows in replays:
+                if id(lanes) not in drawn:
+                    cand = super().candidates(lanes, lane_rows, replay)
+                    drawn[id(lanes)] = cand, self.expected_raw(lanes, lane_rows, cand)
+                cand, expected = drawn[id(lanes)]
+                ids = self.video_ids(cand)
                 probs = ranker.rank_probabilities(expected, users, ids, replay)
                 # Σ_m P_m(shown = v) · P(click | v) (the 1/M does not change the order);
                 # P(click | v) does not depend on m
@@ -112,6 +132,21 @@ class OracleWorld(World):
                         self.top[kind, m + 1][user].append(ids)
 
 
+def static_state(state, rows):
+    """A copy of the lanes `rows` with only what lasts: the base interests and the follows.
+
+    The session's dynamics are taken out (interest drift, saturation, satisfaction,
+    annoyance at their neutral values); what was shown (the session's history and the
+    already-seen bitmap) is kept, since every ranking here drops it as well.
+    """
+    lanes = state.select(rows)
+    lanes.interest = lanes.base_interest.copy()
+    lanes.saturation = np.zeros_like(lanes.saturation)
+    lanes.satisfaction = np.zeros_like(lanes.satisfaction)
+    lanes.annoyance = np.zeros_like(lanes.annoyance)
+    return lanes
+
+
 def earlier_exposures(user: np.ndarray, video: np.ndarray):
     """For each row of a (user, time)-sorted log: the set of videos that user saw before."""
     seen, before = {}, []
@@ -120,6 +155,34 @@ def earlier_exposures(user: np.ndarray, video: np.ndarray):
         before.append(frozenset(mine))
         mine.add(v)
     return before
+
+
+def model_hits(model_dir: str, data_dir: str) -> dict:
+    """{(user id, video id): hit} of an exported retrieval index on data_dir's eval queries.
+
+    A hit: the logged video is in the index's top K after the already-seen filter, as
+    `tscac retrieval evaluate` ranks it (the same functions). A (user, video) pair is one
+    query, since the world never shows a pair twice.
+    """
+    from tscac_tf.features.feature_tables import FeatureTables
+    from tscac_tf.retrieval import eval_queries, evaluation, retrieval_index
+    from tscac_tf.retrieval import model_dir as model_dir_lib
+    from tscac_tf.specs import session_schema as ss
+
+    config = model_dir_lib.read_config(model_dir)
+    index = retrieval_index.load(model_dir_lib.index_path(model_dir))
+    queries = eval_queries.read(data_dir, ss.EVAL_SPLIT, config.towers.history_length)
+    num_videos = len(FeatureTables.load(data_dir).video_ids) - 1
+    wide = min(K + int(queries.shown_counts().max(initial=0)), num_videos)
+    users, videos = queries.inputs["user_id"], queries.inputs["video_id"]
+    hits = {}
+    for part, ranked in evaluation.model_ranking(index, queries.inputs, wide):
+        ranks = evaluation.hit_ranks(queries.without_shown(ranked, part, K), videos[part])
+        for u, v, r in zip(
+            users[part].tolist(), videos[part].tolist(), ranks.tolist(), strict=True
+        ):
+            hits[u, v] = r >= 0
+    return hits
 
 
 def recall(scores_of, queries, before) -> float:
@@ -145,8 +208,17 @@ def main(argv=None) -> dict:
         help="Replays per step for P(v), comma-separated: the oracles are scored after each "
         "count (the replays are nested), the largest is the headline figure.",
     )
+    parser.add_argument(
+        "--model-dir",
+        help="A trained retrieval model dir (tscac retrieval train) to score on the same "
+        "queries; needs --data-dir, this world's preprocessed data (tscac generate with the "
+        "same preset and seed, then tscac preprocess).",
+    )
+    parser.add_argument("--data-dir", help="Preprocessed data of this world, for --model-dir.")
     parser.add_argument("--output", default=RESULTS)
     args = parser.parse_args(argv)
+    if bool(args.model_dir) != bool(args.data_dir):
+        parser.error("--model-dir and --data-dir go together")
     start = time.perf_counter()
     config = WorldConfig.preset(args.preset, args.seed)
     num_users = World(config).population.users.ids.size
@@ -208,6 +280,25 @@ def main(argv=None) -> dict:
         figures[label]["count_model_best"] = grid[best]
         figures[label]["count_model_best_params"] = best
     pop_all, pop_sampled = figures["all"]["popularity"], figures["sampled"]["popularity"]
+    ratios = {
+        f"oracle_{kind}_vs_popularity": figures["sampled"][f"oracle_{kind}"] / pop_sampled
+        for kind in ORACLES
+    }
+    if args.model_dir:
+        hits = model_hits(args.model_dir, args.data_dir)
+        keys = {
+            label: [(q[1], int(videos.ids[q[2]])) for q in subset]
+            for label, subset in (("all", queries), ("sampled", sampled))
+        }
+        if set(hits) != set(keys["all"]):
+            raise ValueError(
+                f"--data-dir {args.data_dir}: its {len(hits)} eval queries are not this world's "
+                f"{len(queries)} (generate it with --preset {args.preset} --seed {args.seed})"
+            )
+        for label, subset in keys.items():
+            figures[label]["two_tower"] = float(np.mean([hits[key] for key in subset]))
+        ratios["two_tower_vs_popularity"] = figures["all"]["two_tower"] / pop_all
+        ratios["two_tower_vs_popularity_sampled"] = figures["sampled"]["two_tower"] / pop_sampled
     result = {
         "benchmark": "retrieval_headroom",
         "preset": args.preset,
@@ -219,11 +310,11 @@ def main(argv=None) -> dict:
         "oracle_recall@50_by_replays": convergence,
         "recall@50": figures,
         "count_model_vs_popularity": figures["all"]["count_model_best"] / pop_all,
-        "oracle_full_vs_popularity": figures["sampled"]["oracle_full"] / pop_sampled,
-        "oracle_state_vs_popularity": figures["sampled"]["oracle_state"] / pop_sampled,
+        **ratios,
         "count_model_vs_popularity_sampled": figures["sampled"]["count_model_best"] / pop_sampled,
         "note": "every ranking drops the user's earlier exposures; the count model's (beta, a)"
         " is chosen on the eval queries (optimistic)",
+        "model_dir": args.model_dir,
         "seconds": round(time.perf_counter() - start, 1),
     }
     print(json.dumps(result, indent=1))

@@ -37,6 +37,12 @@ def _add_train(sub) -> None:
         help="What to train on: the long views and clicks (the presets' default) or every "
         "logged exposure.",
     )
+    p.add_argument(
+        "--tag-profile",
+        choices=("fitted", "counts"),
+        help="How the user's tag profile is estimated: fitted by a log-linear model with a "
+        "user-feature prior (the presets' default) or counted from the exposures.",
+    )
     p.add_argument("--verbose", type=int, default=0, help="Keras fit verbosity (0, 1, 2).")
 
 
@@ -90,6 +96,9 @@ def _train(args) -> dict:
         if value is not None
     }
     cfg = dataclasses.replace(cfg, training=dataclasses.replace(cfg.training, **overrides))
+    if args.tag_profile:
+        towers = dataclasses.replace(cfg.towers, tag_profile_method=args.tag_profile)
+        cfg = dataclasses.replace(cfg, towers=towers)
     return trainer.train(args.data_dir, args.model_dir, cfg, verbose=args.verbose)
 
 

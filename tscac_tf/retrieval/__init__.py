@@ -8,6 +8,6 @@ retrieval_index.load; `tscac retrieval train|evaluate|candidates` on the command
 
 # What the model computes, for the main job's cache (a workdir trained by an older model
 # retrains): 2 = the user's tag profile in the score (session 13); 3 = the popularity
-# prior in b(v) and one epoch (session 14). Kept here, free of TensorFlow, because the
-# pipeline's orchestrator does not import it.
-MODEL_VERSION = 3
+# prior in b(v) and one epoch (session 14); 4 = the fitted tag profile (session 15).
+# Kept here, free of TensorFlow, because the pipeline's orchestrator does not import it.
+MODEL_VERSION = 4

@@ -16,8 +16,21 @@ stays a brute-force inner-product search: the query carries log P̂(· | u) (a t
 into the query tower, by user-table row; unknown users and users with no train exposure
 get log g), the candidate its tag shares (tscac_tf/retrieval/candidate_tower.py).
 
-Measured on the default preset (RESULTS.md, Retrieval, session 13): recall@50 from 1.50x
-to 1.71x popularity's (1.785x with session 14's popularity prior and one epoch).
+The counted profile is noisy: a user has about fifty train exposures over some seventy tag
+codes. The default (`TowerConfig.tag_profile_method = "fitted"`) fits it instead, as the
+user's tag scores θ_u of a log-linear model of the same exposures,
+
+    P(v | u) = softmax over the videos of  a_v + Σ_t s_vt θ_ut,   θ_u = x_u W + δ_u,
+
+with x_u the one-hot of the user's categorical features, by maximum likelihood with L2
+penalties on W and δ (fitted_log_profile): users who share features share tastes, so a
+user's sparse counts are pooled with those of users like them, and a user with no
+exposure gets the features' prediction. The query then carries θ_u in place of
+log P̂(· | u); a_v is not kept (the candidate tower has its own prior).
+
+Measured on the default preset (RESULTS.md, Retrieval): the counted profile took recall@50
+from 1.50x to 1.71x popularity's (session 13; 1.785x with session 14's popularity prior
+and one epoch), the fitted one to 1.835x (session 15).
 """
 
 from __future__ import annotations
@@ -26,7 +39,12 @@ import numpy as np
 
 from tscac_tf.features.feature_tables import FeatureTables
 from tscac_tf.retrieval import eval_queries
+from tscac_tf.retrieval.config import PROFILE_FITTED, TowerConfig
 from tscac_tf.specs import session_schema as ss
+
+# The fit's Adam step size and the users scored at a time (memory: users × videos floats).
+FIT_LEARNING_RATE = 0.05
+FIT_USERS_PER_CHUNK = 2048
 
 
 def video_tag_shares(tables: FeatureTables) -> np.ndarray:
@@ -72,13 +90,165 @@ def log_profile(
     return np.log(profile).astype(np.float32)
 
 
+def feature_indicators(tables: FeatureTables) -> np.ndarray:
+    """float32 [U+1, F]: x_u, the one-hot of each user's categorical codes, the columns'
+    codes side by side (F = Σ vocabulary sizes, code 0 included)."""
+    codes = tables.user_categorical
+    sizes = np.asarray(tables.user_vocab_sizes, np.int64)
+    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    out = np.zeros((codes.shape[0], int(sizes.sum())), np.float32)
+    out[np.arange(codes.shape[0])[:, None], codes + offsets] = 1.0
+    return out
+
+
+def fitted_log_profile(
+    tables: FeatureTables,
+    user_ids: np.ndarray,
+    video_ids: np.ndarray,
+    l2_user: float,
+    l2_features: float,
+    steps: int,
+) -> np.ndarray:
+    """float32 [U+1, T]: θ_u by user-table row, fitted to the exposures
+    (user_ids[i], video_ids[i]) (fit_tag_model).
+
+    A user without exposures gets x_u W, the prediction of its features; row 0 (unknown
+    users) the mean θ of the users with exposures.
+
+    Raises:
+      ValueError: as fit_tag_model.
+    """
+    model = fit_tag_model(tables, user_ids, video_ids, l2_user, l2_features, steps)
+    theta, seen = model["theta"], model["exposures"] > 0
+    theta[0] = theta[seen].mean(axis=0) if seen.any() else 0.0
+    return theta
+
+
+def fit_tag_model(
+    tables: FeatureTables,
+    user_ids: np.ndarray,
+    video_ids: np.ndarray,
+    l2_user: float,
+    l2_features: float,
+    steps: int,
+) -> dict[str, np.ndarray]:
+    """The log-linear model of the exposures behind the fitted profile.
+
+    Maximises Σ_i log P(v_i | u_i) − l2_features/2 ‖W‖² − l2_user/2 ‖δ‖² with
+    P(v | u) = softmax_v(a_v + Σ_t s_vt θ_ut) over the table's videos and
+    θ_u = x_u W + δ_u (feature_indicators), by `steps` full-batch Adam steps from
+    W = δ = 0 and a = log(n_v + 0.1) (deterministic). Exposures of unknown users or videos
+    are left out.
+
+    Returns:
+      float32 {"a": [V] by video-table row − 1, "w": [F, T], "delta": [U+1, T],
+      "theta": [U+1, T] (x W + δ), "exposures": [U+1] n_u, "tag_counts": [U+1, T]
+      Σ_i s_{v_i t} per user}.
+
+    Raises:
+      ValueError: the id arrays differ in length, a penalty is <= 0, or steps < 1.
+    """
+    user_ids, video_ids = np.asarray(user_ids), np.asarray(video_ids)
+    if user_ids.shape != video_ids.shape:
+        raise ValueError(
+            f"tag profile: user_ids {user_ids.shape} and video_ids {video_ids.shape} must "
+            "have the same shape"
+        )
+    if not (l2_user > 0 and l2_features > 0):
+        raise ValueError(
+            f"tag profile: the penalties must be > 0, got l2_user={l2_user}, "
+            f"l2_features={l2_features}"
+        )
+    if steps < 1:
+        raise ValueError(f"tag profile: steps must be >= 1, got {steps}")
+    shares = video_tag_shares(tables)[1:].astype(np.float32)  # [V, T], known videos only
+    user_rows, video_rows = tables.user_rows(user_ids), tables.video_rows(video_ids)
+    known = (user_rows > 0) & (video_rows > 0)
+    user_rows, video_rows = user_rows[known], video_rows[known] - 1
+    num_users = len(tables.user_ids)
+    exposures = np.bincount(user_rows, minlength=num_users).astype(np.float32)  # n_u
+    video_counts = np.bincount(video_rows, minlength=shares.shape[0]).astype(np.float32)
+    tag_counts = np.zeros((num_users, shares.shape[1]), np.float32)  # Σ_i s_{v_i t}
+    np.add.at(tag_counts, user_rows, shares[video_rows])
+    x = feature_indicators(tables)
+    # a_v starts at the log frequency, so the first steps go to the tastes.
+    params = {
+        "a": np.log(video_counts + 0.1),
+        "w": np.zeros((x.shape[1], shares.shape[1]), np.float32),
+        "delta": np.zeros((num_users, shares.shape[1]), np.float32),
+    }
+    adam = _Adam(params, FIT_LEARNING_RATE)
+    for _ in range(steps):
+        theta = x @ params["w"] + params["delta"]
+        grad_a = -video_counts
+        grad_theta = np.empty_like(theta)
+        for start in range(0, num_users, FIT_USERS_PER_CHUNK):
+            rows = slice(start, start + FIT_USERS_PER_CHUNK)
+            logits = params["a"] + theta[rows] @ shares.T  # [n, V]
+            p = np.exp(logits - logits.max(axis=1, keepdims=True))
+            p *= (exposures[rows] / p.sum(axis=1))[:, None]  # n_u · P(· | u)
+            grad_a = grad_a + p.sum(axis=0)
+            grad_theta[rows] = p @ shares - tag_counts[rows]
+        adam.step(
+            {
+                "a": grad_a,
+                "w": x.T @ grad_theta + l2_features * params["w"],
+                "delta": grad_theta + l2_user * params["delta"],
+            }
+        )
+    theta = (x @ params["w"] + params["delta"]).astype(np.float32)
+    return {**params, "theta": theta, "exposures": exposures, "tag_counts": tag_counts}
+
+
+class _Adam:
+    """Adam (β = 0.9, 0.999) on a dict of NumPy arrays, updated in place."""
+
+    def __init__(self, params: dict, learning_rate: float):
+        self._params, self._rate, self._t = params, learning_rate, 0
+        self._m = {k: np.zeros_like(v) for k, v in params.items()}
+        self._v = {k: np.zeros_like(v) for k, v in params.items()}
+
+    def step(self, grads: dict) -> None:
+        self._t += 1
+        for k, g in grads.items():
+            self._m[k] = 0.9 * self._m[k] + 0.1 * g
+            self._v[k] = 0.999 * self._v[k] + 0.001 * g * g
+            m_hat = self._m[k] / (1 - 0.9**self._t)
+            v_hat = self._v[k] / (1 - 0.999**self._t)
+            self._params[k] -= (self._rate * m_hat / (np.sqrt(v_hat) + 1e-8)).astype(
+                self._params[k].dtype
+            )
+
+
+def split_exposures(data_dir: str, split: str = ss.TRAIN_SPLIT) -> tuple[np.ndarray, np.ndarray]:
+    """(user_ids, video_ids) int64 of every exposure of DATA_DIR's `split`."""
+    sessions = eval_queries.read_sessions(data_dir, split)
+    if not sessions:
+        return np.zeros([0], np.int64), np.zeros([0], np.int64)
+    users = np.concatenate([np.full(len(s["video_id"]), s["user_id"]) for s in sessions])
+    videos = np.concatenate([s["video_id"] for s in sessions])
+    return users.astype(np.int64), videos.astype(np.int64)
+
+
 def from_split(
     data_dir: str, tables: FeatureTables, smoothing: float, split: str = ss.TRAIN_SPLIT
 ) -> np.ndarray:
     """log_profile of every exposure of DATA_DIR's `split` (the train split by default)."""
-    sessions = eval_queries.read_sessions(data_dir, split)
-    if not sessions:
-        return log_profile(tables, np.zeros([0], np.int64), np.zeros([0], np.int64), smoothing)
-    users = np.concatenate([np.full(len(s["video_id"]), s["user_id"]) for s in sessions])
-    videos = np.concatenate([s["video_id"] for s in sessions])
-    return log_profile(tables, users, videos, smoothing)
+    return log_profile(tables, *split_exposures(data_dir, split), smoothing)
+
+
+def for_towers(
+    data_dir: str, tables: FeatureTables, towers: TowerConfig, split: str = ss.TRAIN_SPLIT
+) -> np.ndarray:
+    """The profile `towers` asks for (fitted or counted), from DATA_DIR's `split` exposures."""
+    users, videos = split_exposures(data_dir, split)
+    if towers.tag_profile_method == PROFILE_FITTED:
+        return fitted_log_profile(
+            tables,
+            users,
+            videos,
+            towers.tag_profile_l2,
+            towers.tag_profile_feature_l2,
+            towers.tag_profile_steps,
+        )
+    return log_profile(tables, users, videos, towers.tag_profile_smoothing)

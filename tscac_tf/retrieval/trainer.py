@@ -57,9 +57,10 @@ def fit(data_dir: str, config: RetrievalConfig, verbose: int = 0) -> TrainedRetr
         training.shuffle_buffer, seed=training.seed, reshuffle_each_iteration=True
     )
     batches = training_data.training_batches(examples, training.batch_size, frequencies.total)
-    profile = None
+    profile, profile_start = None, time.monotonic()
     if config.towers.tag_profile:
-        profile = tag_profile.from_split(data_dir, tables, config.towers.tag_profile_smoothing)
+        profile = tag_profile.for_towers(data_dir, tables, config.towers)
+    profile_seconds = time.monotonic() - profile_start
     model = TwoTowerModel(
         tables, config, frequencies.sampling_probability_by_row(tables), tag_log_profile=profile
     )
@@ -81,6 +82,7 @@ def fit(data_dir: str, config: RetrievalConfig, verbose: int = 0) -> TrainedRetr
             if config.towers.tag_profile
             else None
         ),
+        "tag_profile_seconds": round(profile_seconds, 2),
         "seconds": round(time.monotonic() - start, 2),
     }
     return TrainedRetrieval(model, index, frequencies, metrics)

@@ -42,12 +42,17 @@ def test_train_evaluate_candidates(tmp_path, capsys):
     exposures = str(tmp_path / "exposures")
     common = ["--data-dir", data, "--preset", "small", "--epochs", "1"]
     argv = ["retrieval", "train", *common, "--model-dir", exposures, "--positives", "exposures"]
+    argv += ["--tag-profile", "counts"]
     assert main(argv) == 0
     every = _json_out(capsys)
     assert every["positives"] == "exposures"
     assert every["train_positives"] > trained["train_positives"]
     with open(os.path.join(exposures, "retrieval_config.json")) as f:
-        assert json.load(f)["training"]["positives"] == "exposures"
+        written = json.load(f)
+    assert written["training"]["positives"] == "exposures"
+    assert written["towers"]["tag_profile_method"] == "counts"
+    with open(os.path.join(model, "retrieval_config.json")) as f:
+        assert json.load(f)["towers"]["tag_profile_method"] == "fitted"  # the presets' default
 
     assert main(["retrieval", "evaluate", "--data-dir", data, "--model-dir", model]) == 0
     printed = _json_out(capsys)

@@ -1,9 +1,13 @@
-"""tag_profile: tag shares, the smoothed log profile against a hand count, and from_split."""
+"""tag_profile: tag shares, the smoothed log profile against a hand count, the fitted
+profile (its tastes, its stationarity) and from_split / for_towers."""
+
+import dataclasses
 
 import numpy as np
 import pytest
 
 from tscac_tf.retrieval import eval_queries, tag_profile
+from tscac_tf.retrieval.config import TowerConfig
 from tscac_tf.testing import fake_sessions, fake_transitions
 
 TABLES = fake_transitions.fake_feature_tables(num_users=5, num_videos=60)
@@ -81,3 +85,110 @@ def test_from_split_profiles_every_exposure_of_the_train_split(tmp_path):
     videos = np.concatenate([s["video_id"] for s in sessions])
     np.testing.assert_array_equal(got, tag_profile.log_profile(tables, users, videos, 3.0))
     assert not np.allclose(got[1], got[0])  # a user with exposures differs from everyone
+
+
+def _videos_of_one_tag(tables, tag_rank: int) -> tuple[int, np.ndarray]:
+    """(tag code, ids of the table's videos whose only tag it is), the tag_rank-th most
+    common single tag."""
+    single = (tables.video_tags > 0).sum(axis=1) == 1
+    codes, counts = np.unique(tables.video_tags[single, 0], return_counts=True)
+    code = int(codes[np.argsort(-counts, kind="stable")[tag_rank]])
+    return code, tables.video_ids[single & (tables.video_tags[:, 0] == code)]
+
+
+def _twin_tables():
+    """TABLES where users 3 and 4 have the categorical codes of users 1 and 2, and users 1
+    and 2 differ in every column."""
+    codes = TABLES.user_categorical.copy()
+    codes[2] = np.where(
+        codes[2] == codes[1], (codes[1] + 1) % np.array(TABLES.user_vocab_sizes), codes[2]
+    )
+    codes[3], codes[4] = codes[1], codes[2]
+    return dataclasses.replace(TABLES, user_categorical=codes)
+
+
+def test_fitted_profile_learns_each_users_tags_and_shares_them_through_the_features():
+    tables = _twin_tables()
+    users = tables.user_ids
+    tag_a, videos_a = _videos_of_one_tag(tables, 0)
+    tag_b, videos_b = _videos_of_one_tag(tables, 1)
+    # user 1 is shown tag A's videos, user 2 tag B's; users 3 and 4 nothing
+    user_ids = np.array([users[1]] * 12 + [users[2]] * 12, np.int64)
+    video_ids = np.concatenate([np.resize(videos_a, 12), np.resize(videos_b, 12)])
+    got = tag_profile.fitted_log_profile(tables, user_ids, video_ids, 1.0, 1.0, steps=200)
+    assert got.shape == (len(users), tables.num_tag_codes) and got.dtype == np.float32
+    assert got[1, tag_a] > got[1, tag_b] + 1.0
+    assert got[2, tag_b] > got[2, tag_a] + 1.0
+    # users without exposures get their features' prediction: user 1's tastes for user 3
+    assert got[3, tag_a] > got[3, tag_b] and got[4, tag_b] > got[4, tag_a]
+    assert got[1, tag_a] > got[3, tag_a]  # less sure without the user's own exposures
+    np.testing.assert_allclose(got[0], got[1:3].mean(axis=0), rtol=1e-6)  # unknown users
+    # exposures of unknown users or videos change nothing
+    more_users = np.concatenate([user_ids, [987_654, users[1]]])
+    more_videos = np.concatenate([video_ids, [videos_b[0], 123_456_789]])
+    again = tag_profile.fitted_log_profile(tables, more_users, more_videos, 1.0, 1.0, steps=200)
+    np.testing.assert_array_equal(again, got)
+
+
+def test_fit_tag_model_reaches_the_penalised_maximum_likelihood():
+    """The gradient of the objective, computed here from its definition, is near zero
+    after the fit (Adam at a fixed step size oscillates a little about the optimum)."""
+    rng = np.random.default_rng(0)
+    user_ids = rng.choice(TABLES.user_ids[1:], 80)
+    video_ids = rng.choice(TABLES.video_ids[1:], 80)
+    l2_user, l2_features = 0.5, 2.0
+    shares = tag_profile.video_tag_shares(TABLES)[1:]
+    x = tag_profile.feature_indicators(TABLES)
+    n = np.bincount(TABLES.user_rows(user_ids), minlength=len(TABLES.user_ids))
+    video_counts = np.bincount(TABLES.video_rows(video_ids) - 1, minlength=shares.shape[0])
+    tag_counts = np.zeros((len(n), shares.shape[1]))
+    np.add.at(tag_counts, TABLES.user_rows(user_ids), shares[TABLES.video_rows(video_ids) - 1])
+
+    def gradients(a, w, delta):
+        logits = a[None, :] + (x @ w + delta) @ shares.T
+        p = np.exp(logits - logits.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        residual = n[:, None] * (p @ shares) - tag_counts  # ∂(−log L)/∂θ
+        return (
+            np.abs(n @ p - video_counts).max(),
+            np.abs(x.T @ residual + l2_features * w).max(),
+            np.abs(residual + l2_user * delta).max(),
+        )
+
+    zero_w, zero_delta = np.zeros((x.shape[1], shares.shape[1])), np.zeros_like(tag_counts)
+    start = gradients(np.log(video_counts + 0.1), zero_w, zero_delta)
+    model = tag_profile.fit_tag_model(TABLES, user_ids, video_ids, l2_user, l2_features, 1000)
+    np.testing.assert_array_equal(model["exposures"], n)
+    np.testing.assert_allclose(model["tag_counts"], tag_counts, rtol=1e-6)
+    np.testing.assert_allclose(model["theta"], x @ model["w"] + model["delta"], atol=1e-5)
+    end = gradients(model["a"], model["w"], model["delta"])
+    assert start[1] > 2.0 and start[2] > 2.0  # far from the optimum at the start
+    assert end[0] < 0.15 and end[1] < 0.3 and end[2] < 0.15, (start, end)
+    assert np.abs(model["delta"]).max() > 0.1  # the per-user part moved
+
+
+def test_fitted_profile_rejects_bad_input():
+    ids = np.zeros(1, np.int64)
+    with pytest.raises(ValueError, match="same shape"):
+        tag_profile.fitted_log_profile(TABLES, np.zeros(3, np.int64), ids, 1.0, 1.0, 10)
+    with pytest.raises(ValueError, match="penalties must be > 0"):
+        tag_profile.fitted_log_profile(TABLES, ids, ids, 0.0, 1.0, 10)
+    with pytest.raises(ValueError, match="steps must be >= 1"):
+        tag_profile.fitted_log_profile(TABLES, ids, ids, 1.0, 1.0, 0)
+
+
+def test_for_towers_fits_or_counts_the_train_splits_exposures(tmp_path):
+    world = fake_sessions.FakeWorld(num_users=6, num_videos=30, train_sessions=2)
+    tables = fake_sessions.write_fake_sessions(str(tmp_path), world)
+    users, videos = tag_profile.split_exposures(str(tmp_path))
+    assert len(users) == len(videos) > 0
+    towers = TowerConfig(tag_profile_steps=20)
+    np.testing.assert_array_equal(
+        tag_profile.for_towers(str(tmp_path), tables, towers),
+        tag_profile.fitted_log_profile(tables, users, videos, 1.0, 1.0, 20),
+    )
+    counted = dataclasses.replace(towers, tag_profile_method="counts", tag_profile_smoothing=3.0)
+    np.testing.assert_array_equal(
+        tag_profile.for_towers(str(tmp_path), tables, counted),
+        tag_profile.log_profile(tables, users, videos, 3.0),
+    )
