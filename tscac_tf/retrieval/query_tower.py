@@ -25,16 +25,17 @@ class QueryTower(tf.keras.Model):
     """{user_id [B], history_video_ids [B, H], history_play_time_ms [B, H]} -> [B, d + 1 + T].
 
     The query is [u, 1, w·log P̂(· | user)] with |u| = 1: the constant meets the candidate's
-    prior b(v) and the user's log tag profile (a baked table, tscac_tf/retrieval/tag_profile.py,
-    times a learned weight w) meets the candidate's tag shares s_v (CandidateTower), so
+    prior b(v) and the user's tag profile (a baked table, tscac_tf/retrieval/tag_profile.py:
+    the fitted θ_u by default, or the counted log P̂(t | u); written log P̂ here), times a
+    learned weight w, meets the candidate's tag shares s_v (CandidateTower), so
     ⟨query, e(v)⟩ = cos(u, direction(v)) + b(v) + w Σ_t s_vt log P̂(t | user). Without
     TowerConfig.tag_profile the query is [u, 1], float32 [B, d + 1].
 
     Args:
       tables, candidate_tower, config: the feature tables, the candidate tower whose
         directions embed the history, the tower sizes.
-      tag_log_profile: float32 [U+1, T] log P̂(t | u) by user-table row
-        (tag_profile.from_split); None: all zeros, so the term is 0 (an untrained index,
+      tag_log_profile: float32 [U+1, T] the profile by user-table row (tag_profile.for_towers:
+        the fitted θ_u, or the counted log P̂(t | u)); None: all zeros, so the term is 0 (an untrained index,
         tscac_tf/testing/fake_retrieval_model.py). Ignored without config.tag_profile.
       profile_weight: w's initial value (trainable).
 
