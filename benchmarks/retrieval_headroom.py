@@ -102,6 +102,11 @@ class OracleWorld(World):
             self._score(state, rows[chosen], base[chosen])
         return super().candidates(state, rows, base)
 
+    def _draw(self, state, rows, replay):
+        """(candidates, their expected raw responses) of one replay of the generator."""
+        cand = super().candidates(state, rows, replay)
+        return cand, self.expected_raw(state, rows, cand)
+
     def _score(self, state, rows, base):
         users = self.population.users.ids[state.user[rows]]
         scores = {kind: np.zeros((rows.size, self.population.videos.ids.size)) for kind in ORACLES}
@@ -109,17 +114,16 @@ class OracleWorld(World):
         static, static_rows = static_state(state, rows), np.arange(rows.size)
         for m in range(self._checkpoints[-1]):
             replay = rs.extend(base, rs.Stream.CANDIDATE_POPULAR, np.uint64(1_000_003 + m))
+            # one draw of candidates from the true state (full and state share it), one
+            # from the lasting state
+            true_draw = self._draw(state, rows, replay)
+            static_draw = self._draw(static, static_rows, replay)
             replays = (
-                ("full", self.behavior, state, rows),
-                ("state", self._rankers[m], state, rows),
-                ("static", self._rankers[m], static, static_rows),
+                ("full", self.behavior, true_draw),
+                ("state", self._rankers[m], true_draw),
+                ("static", self._rankers[m], static_draw),
             )
-            drawn = {}
-            for kind, ranker, lanes, lane_rows in replays:
-                if id(lanes) not in drawn:
-                    cand = super().candidates(lanes, lane_rows, replay)
-                    drawn[id(lanes)] = cand, self.expected_raw(lanes, lane_rows, cand)
-                cand, expected = drawn[id(lanes)]
+            for kind, ranker, (cand, expected) in replays:
                 ids = self.video_ids(cand)
                 probs = ranker.rank_probabilities(expected, users, ids, replay)
                 # Σ_m P_m(shown = v) · P(click | v) (the 1/M does not change the order);
