@@ -7,10 +7,14 @@ user's steps only, in that order (chunks of at most `max_queries_per_call`): a s
 float scores then do not depend on which other users RunInference batched it with, so
 near-tied videos keep their order from one run to the next.
 
-With `exclude_seen`, each step asks for as many more videos than K as it could have to
-drop (everything shown before it: the user's earlier sessions and the session's earlier
-steps) and keeps the first K it had not been shown (tscac_tf/retrieval/candidate_set.py
-`without_shown`).
+With `exclude_seen`, each step's query carries everything its user was shown before it
+(the user's earlier sessions and the session's earlier steps) as the index's
+`top_k_excluding` exclusion list, and the index returns the first K videos not in it. The
+top k stays K wide; the cost is one scatter of the exclusion lists, which are cut into
+calls of at most `max_excluded_per_call` entries. An index exported before
+`top_k_excluding` existed is asked instead for as many more videos than K as a step could
+have to drop, and the first K not shown are kept (tscac_tf/retrieval/candidate_set.py
+`without_shown`); both give the same candidates.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ class RetrievalModelHandler(ModelHandler[UserSessions, PredictionResult, Any]):
       users_per_batch: the most users RunInference puts in one batch.
       max_queries_per_call: a user's steps go to the model in chunks of at most this many.
       exclude_seen: drop the videos each step's user was shown before it.
+      max_excluded_per_call: with exclude_seen, a chunk holds fewer steps when their
+        exclusion lists ([steps, E] int64) would have more entries than this (memory).
 
     The PredictionResult of a user has example = the UserSessions and inference = one
     int64 [T, top_k] array per session (video ids, best first, -1 padding).
@@ -47,6 +53,7 @@ class RetrievalModelHandler(ModelHandler[UserSessions, PredictionResult, Any]):
         users_per_batch: int = 8,
         max_queries_per_call: int = 4096,
         exclude_seen: bool = True,
+        max_excluded_per_call: int = 1 << 22,
     ):
         super().__init__(min_batch_size=1, max_batch_size=users_per_batch)
         self._index_dir = index_dir
@@ -54,6 +61,7 @@ class RetrievalModelHandler(ModelHandler[UserSessions, PredictionResult, Any]):
         self._top_k = top_k
         self._max_queries = max_queries_per_call
         self._exclude_seen = exclude_seen
+        self._max_excluded = max_excluded_per_call
 
     def load_model(self):
         # tscac_tf first: it sets TF_USE_LEGACY_KERAS before TensorFlow loads on the worker.
@@ -70,7 +78,7 @@ class RetrievalModelHandler(ModelHandler[UserSessions, PredictionResult, Any]):
         return [PredictionResult(user, self._user_candidates(user, model)) for user in batch]
 
     def _user_candidates(self, user: UserSessions, model: Any) -> list[np.ndarray]:
-        from tscac_tf.retrieval import candidate_set, session_queries
+        from tscac_tf.retrieval import session_queries
 
         queries = [
             session_queries.session_queries(
@@ -81,33 +89,53 @@ class RetrievalModelHandler(ModelHandler[UserSessions, PredictionResult, Any]):
         stacked = {
             key: np.concatenate([q[key] for q in queries]) for key in session_queries.QUERY_KEYS
         }
-        wanted = self._top_k
-        if self._exclude_seen:  # step t of a session drops at most |seen before| + t videos
-            pairs = zip(user.seen_before, user.records, strict=True)
-            wanted += max(len(seen) + record.num_steps - 1 for seen, record in pairs)
-        retrieved = self._retrieve(model, stacked, wanted)
-        out, start = [], 0
-        for record, seen in zip(user.records, user.seen_before, strict=True):
-            ranking = retrieved[start : start + record.num_steps]
-            start += record.num_steps
-            if self._exclude_seen:
-                ranking = candidate_set.without_shown(
-                    ranking, record.steps["video_id"], seen, self._top_k
-                )
-            out.append(ranking)
-        return out
+        if not self._exclude_seen:
+            return self._per_session(user, self._retrieve(model, stacked, self._max_queries))
+        if not hasattr(model, "top_k_excluding"):
+            return self._widened(user, model, stacked)
+        excluded = shown_before_each_step(user)
+        rows = max(1, min(self._max_queries, self._max_excluded // excluded.shape[1]))
+        return self._per_session(user, self._retrieve(model, stacked, rows, excluded))
 
-    def _retrieve(self, model: Any, queries: dict, k: int) -> np.ndarray:
+    def _widened(self, user: UserSessions, model: Any, stacked: dict) -> list[np.ndarray]:
+        """exclude_seen on an index without top_k_excluding: step t of a session can drop at
+        most |seen before| + t videos, so the top k widens by the most any step can drop."""
+        from tscac_tf.retrieval import candidate_set
+
+        pairs = list(zip(user.seen_before, user.records, strict=True))
+        wanted = self._top_k + max(len(seen) + record.num_steps - 1 for seen, record in pairs)
+        rankings = self._per_session(
+            user, self._retrieve(model, stacked, self._max_queries, k=wanted)
+        )
+        return [
+            candidate_set.without_shown(ranking, record.steps["video_id"], seen, self._top_k)
+            for ranking, (seen, record) in zip(rankings, pairs, strict=True)
+        ]
+
+    @staticmethod
+    def _per_session(user: UserSessions, stacked: np.ndarray) -> list[np.ndarray]:
+        """The user's stacked [steps, ...] rows, cut into one array per session."""
+        bounds = np.cumsum([r.num_steps for r in user.records])[:-1]
+        return np.split(stacked, bounds)
+
+    def _retrieve(
+        self, model: Any, queries: dict, rows: int, excluded: np.ndarray | None = None, k=None
+    ) -> np.ndarray:
+        """int64 [steps, K] (or [steps, k] without exclusion lists), in calls of `rows`."""
+        k = np.int32(self._top_k if k is None else k)
         total = len(queries["user_id"])
         parts = [np.zeros([0, k], np.int64)]
-        for start in range(0, total, self._max_queries):
-            part = slice(start, start + self._max_queries)
-            out = model.top_k(
+        for start in range(0, total, rows):
+            part = slice(start, start + rows)
+            args = (
                 queries["user_id"][part],
                 queries["history_video_ids"][part],
                 queries["history_play_time_ms"][part],
-                np.int32(k),
             )
+            if excluded is None:
+                out = model.top_k(*args, k)
+            else:
+                out = model.top_k_excluding(*args, excluded[part], k)
             parts.append(out["video_ids"].numpy())
         return np.concatenate(parts)
 
@@ -116,3 +144,22 @@ class RetrievalModelHandler(ModelHandler[UserSessions, PredictionResult, Any]):
 
     def get_metrics_namespace(self) -> str:
         return "tscac.candidates.RunInference"
+
+
+def shown_before_each_step(user: UserSessions) -> np.ndarray:
+    """int64 [steps, E]: per step of the user's sessions (stacked in order), the videos the
+    user was shown before it (the earlier sessions' videos, then the session's earlier
+    steps'), -1 padded to the longest list E (E >= 1)."""
+    blocks = []
+    for record, seen in zip(user.records, user.seen_before, strict=True):
+        videos = np.asarray(record.steps["video_id"], np.int64)
+        steps = len(videos)
+        earlier = np.arange(max(steps - 1, 0))
+        in_session = np.where(
+            earlier[None, :] < np.arange(steps)[:, None], videos[earlier][None, :], -1
+        )
+        blocks.append(np.concatenate([np.broadcast_to(seen, (steps, len(seen))), in_session], 1))
+    width = max(1, max(b.shape[1] for b in blocks))
+    return np.concatenate(
+        [np.pad(b, [(0, 0), (0, width - b.shape[1])], constant_values=-1) for b in blocks]
+    ).astype(np.int64)

@@ -64,12 +64,12 @@ class RetrievalIndex(tf.Module):
         self.top_n = top_n
         self.num_videos = len(video_ids)
         self.brute_force = tfrs.layers.factorized_top_k.BruteForce(k=top_n)
-        embeddings = candidate_tower(tf.constant(video_ids))
-        self.brute_force.index(embeddings, tf.constant(video_ids))
-        # top_k_excluding scores the same embeddings itself, to mask the left-out videos
-        # before the top k; BruteForce keeps its copy private. Column of each indexed id:
-        self._embeddings = tf.Variable(embeddings, trainable=False, name="embeddings")
-        self._video_ids = tf.Variable(video_ids, trainable=False, name="video_ids")
+        self.brute_force.index(candidate_tower(tf.constant(video_ids)), tf.constant(video_ids))
+        # top_k_excluding scores the index's embeddings itself, to mask the left-out videos
+        # before the top k. It reads the BruteForce layer's own variables (its public
+        # `weights`), so the SavedModel holds the [V, d] embeddings once, not twice.
+        self._embeddings = _index_weight(self.brute_force, "candidates")
+        self._video_ids = _index_weight(self.brute_force, "identifiers")
         self._column = tf.lookup.StaticHashTable(
             tf.lookup.KeyValueTensorInitializer(video_ids, np.arange(len(video_ids))), -1
         )
@@ -201,6 +201,22 @@ class RetrievalIndex(tf.Module):
         if previous:
             shutil.rmtree(previous)
         return directory
+
+
+def _index_weight(layer, name: str) -> tf.Variable:
+    """The BruteForce layer's weight `name` ("candidates" [V, d] or "identifiers" [V]).
+
+    Raises:
+      RuntimeError: the layer has no such weight, or more than one (a TFRS version whose
+        BruteForce stores its index differently).
+    """
+    found = [w for w in layer.weights if w.name.split("/")[-1].split(":")[0] == name]
+    if len(found) != 1:
+        raise RuntimeError(
+            f"RetrievalIndex: expected one BruteForce weight named {name!r}, found "
+            f"{[w.name for w in layer.weights]} (tensorflow-recommenders changed?)"
+        )
+    return found[0]
 
 
 def _padded_to(k, ids, scores) -> dict:

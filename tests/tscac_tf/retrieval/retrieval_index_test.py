@@ -80,6 +80,16 @@ def test_export_round_trip_returns_the_in_memory_top_k(setup):
     np.testing.assert_array_equal(served["video_ids"][:, :10], expected["video_ids"])
 
 
+def test_export_stores_the_video_embeddings_once(setup):
+    tables, index, _, root = setup
+    num_videos, dim = index.brute_force._candidates.shape
+    assert num_videos == len(tables.video_ids) - 1
+    saved = tf.train.list_variables(str(root / "model" / "index" / "variables" / "variables"))
+    shapes = [tuple(shape) for _, shape in saved]
+    assert shapes.count((num_videos, dim)) == 1, saved
+    assert shapes.count((num_videos,)) == 1, saved  # the video ids, once too
+
+
 def test_loaded_index_embeds_in_another_saved_model(setup, tmp_path):
     tables, index, loaded, _ = setup
 
