@@ -19,6 +19,7 @@ have to drop, and the first K not shown are kept (tscac_tf/retrieval/candidate_s
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -93,8 +94,10 @@ class RetrievalModelHandler(ModelHandler[UserSessions, PredictionResult, Any]):
             return self._per_session(user, self._retrieve(model, stacked, self._max_queries))
         if not hasattr(model, "top_k_excluding"):
             return self._widened(user, model, stacked)
-        excluded = shown_before_each_step(user)
-        rows = max(1, min(self._max_queries, self._max_excluded // excluded.shape[1]))
+        pairs = zip(user.seen_before, user.records, strict=True)
+        widest = max(1, max(len(seen) + record.num_steps - 1 for seen, record in pairs))
+        rows = max(1, min(self._max_queries, self._max_excluded // widest))
+        excluded = functools.partial(shown_before_steps, user)
         return self._per_session(user, self._retrieve(model, stacked, rows, excluded))
 
     def _widened(self, user: UserSessions, model: Any, stacked: dict) -> list[np.ndarray]:
@@ -118,10 +121,12 @@ class RetrievalModelHandler(ModelHandler[UserSessions, PredictionResult, Any]):
         bounds = np.cumsum([r.num_steps for r in user.records])[:-1]
         return np.split(stacked, bounds)
 
-    def _retrieve(
-        self, model: Any, queries: dict, rows: int, excluded: np.ndarray | None = None, k=None
-    ) -> np.ndarray:
-        """int64 [steps, K] (or [steps, k] without exclusion lists), in calls of `rows`."""
+    def _retrieve(self, model: Any, queries: dict, rows: int, excluded=None, k=None) -> np.ndarray:
+        """int64 [steps, K] (or [steps, k] without exclusion lists), in calls of `rows`.
+
+        `excluded(start, stop)` gives the exclusion lists of steps start..stop-1: they are
+        built one call at a time, so memory holds one call's lists, not the user's.
+        """
         k = np.int32(self._top_k if k is None else k)
         total = len(queries["user_id"])
         parts = [np.zeros([0, k], np.int64)]
@@ -135,7 +140,7 @@ class RetrievalModelHandler(ModelHandler[UserSessions, PredictionResult, Any]):
             if excluded is None:
                 out = model.top_k(*args, k)
             else:
-                out = model.top_k_excluding(*args, excluded[part], k)
+                out = model.top_k_excluding(*args, excluded(start, start + rows), k)
             parts.append(out["video_ids"].numpy())
         return np.concatenate(parts)
 
@@ -146,20 +151,22 @@ class RetrievalModelHandler(ModelHandler[UserSessions, PredictionResult, Any]):
         return "tscac.candidates.RunInference"
 
 
-def shown_before_each_step(user: UserSessions) -> np.ndarray:
-    """int64 [steps, E]: per step of the user's sessions (stacked in order), the videos the
-    user was shown before it (the earlier sessions' videos, then the session's earlier
-    steps'), -1 padded to the longest list E (E >= 1)."""
-    blocks = []
+def shown_before_steps(user: UserSessions, start: int = 0, stop: int | None = None):
+    """int64 [stop - start, E]: for the user's steps start..stop-1 (the sessions' steps
+    stacked in order), the videos the user was shown before each (the earlier sessions'
+    videos, then the session's earlier steps'), -1 padded to the longest of these lists
+    (E >= 1)."""
+    stop = user.num_steps if stop is None else min(stop, user.num_steps)
+    blocks, first = [], 0
     for record, seen in zip(user.records, user.seen_before, strict=True):
-        videos = np.asarray(record.steps["video_id"], np.int64)
-        steps = len(videos)
-        earlier = np.arange(max(steps - 1, 0))
-        in_session = np.where(
-            earlier[None, :] < np.arange(steps)[:, None], videos[earlier][None, :], -1
-        )
-        blocks.append(np.concatenate([np.broadcast_to(seen, (steps, len(seen))), in_session], 1))
-    width = max(1, max(b.shape[1] for b in blocks))
-    return np.concatenate(
-        [np.pad(b, [(0, 0), (0, width - b.shape[1])], constant_values=-1) for b in blocks]
-    ).astype(np.int64)
+        lo, hi = max(start, first) - first, min(stop, first + record.num_steps) - first
+        first += record.num_steps
+        if lo >= hi:
+            continue
+        steps = np.arange(lo, hi)  # the session's step t for each row
+        videos = np.asarray(record.steps["video_id"], np.int64)[: hi - 1]
+        in_session = np.where(np.arange(hi - 1)[None, :] < steps[:, None], videos[None, :], -1)
+        blocks.append(np.concatenate([np.broadcast_to(seen, (hi - lo, len(seen))), in_session], 1))
+    width = max([1] + [b.shape[1] for b in blocks])
+    padded = [np.pad(b, [(0, 0), (0, width - b.shape[1])], constant_values=-1) for b in blocks]
+    return np.concatenate(padded).astype(np.int64) if padded else np.zeros([0, 1], np.int64)

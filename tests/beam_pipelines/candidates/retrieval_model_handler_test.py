@@ -5,7 +5,7 @@ import tensorflow as tf
 
 from beam_pipelines.candidates.retrieval_model_handler import (
     RetrievalModelHandler,
-    shown_before_each_step,
+    shown_before_steps,
 )
 from beam_pipelines.candidates.session_record import decode_session
 from beam_pipelines.candidates.user_sessions import user_sessions
@@ -105,7 +105,7 @@ def test_exclude_seen_keeps_the_first_k_videos_not_shown_before(inputs):
 def test_exclusion_lists_hold_what_each_step_was_shown_before(inputs):
     users = _users(inputs.data_dir, 4)
     for user in users:
-        excluded = shown_before_each_step(user)
+        excluded = shown_before_steps(user)
         assert excluded.dtype == np.int64 and excluded.shape[0] == user.num_steps
         rows = iter(excluded)
         for record, seen in zip(user.records, user.seen_before, strict=True):
@@ -115,6 +115,18 @@ def test_exclusion_lists_hold_what_each_step_was_shown_before(inputs):
                 shown = set(seen.tolist()) | set(record.steps["video_id"][:t].tolist())
                 assert set(listed.tolist()) == shown
     assert any(len(s) > 0 for u in users for s in u.seen_before[1:])  # earlier sessions count
+
+
+def test_exclusion_lists_of_a_range_of_steps_are_those_rows_of_the_whole(inputs):
+    user = max(_users(inputs.data_dir, 4), key=lambda u: u.num_steps)
+    whole = shown_before_steps(user)
+    for start, stop in [(0, 1), (3, 11), (user.num_steps - 2, user.num_steps + 5)]:
+        part = shown_before_steps(user, start, stop)
+        expected = whole[start:stop]
+        assert len(part) == len(expected) and part.shape[1] <= whole.shape[1]
+        for got, want in zip(part, expected, strict=True):
+            assert sorted(got[got != -1]) == sorted(want[want != -1])
+    assert shown_before_steps(user, user.num_steps).shape == (0, 1)
 
 
 def test_older_index_and_small_exclusion_budget_give_the_same_candidates(inputs):
