@@ -28,7 +28,7 @@ import tensorflow as tf
 
 from beam_pipelines.candidates.retrieval_model_handler import (
     RetrievalModelHandler,
-    shown_before_steps,
+    most_shown,
 )
 from beam_pipelines.candidates.session_record import decode_session
 from beam_pipelines.candidates.user_sessions import user_sessions
@@ -95,7 +95,7 @@ def main(argv=None) -> dict:
         for x, y in zip(masked_out, widened_out, strict=True)
         for a, b in zip(x.inference, y.inference, strict=True)
     )
-    widths = [shown_before_steps(u).shape[1] for u in users]
+    widths = [max(1, most_shown(u)) for u in users]
     result = {
         "data_dir": os.path.abspath(args.data_dir),
         "model_dir": os.path.abspath(args.model_dir),

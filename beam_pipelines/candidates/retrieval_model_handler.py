@@ -94,9 +94,7 @@ class RetrievalModelHandler(ModelHandler[UserSessions, PredictionResult, Any]):
             return self._per_session(user, self._retrieve(model, stacked, self._max_queries))
         if not hasattr(model, "top_k_excluding"):
             return self._widened(user, model, stacked)
-        pairs = zip(user.seen_before, user.records, strict=True)
-        widest = max(1, max(len(seen) + record.num_steps - 1 for seen, record in pairs))
-        rows = max(1, min(self._max_queries, self._max_excluded // widest))
+        rows = max(1, min(self._max_queries, self._max_excluded // max(1, most_shown(user))))
         excluded = functools.partial(shown_before_steps, user)
         return self._per_session(user, self._retrieve(model, stacked, rows, excluded))
 
@@ -106,7 +104,7 @@ class RetrievalModelHandler(ModelHandler[UserSessions, PredictionResult, Any]):
         from tscac_tf.retrieval import candidate_set
 
         pairs = list(zip(user.seen_before, user.records, strict=True))
-        wanted = self._top_k + max(len(seen) + record.num_steps - 1 for seen, record in pairs)
+        wanted = self._top_k + most_shown(user)
         rankings = self._per_session(
             user, self._retrieve(model, stacked, self._max_queries, k=wanted)
         )
@@ -149,6 +147,13 @@ class RetrievalModelHandler(ModelHandler[UserSessions, PredictionResult, Any]):
 
     def get_metrics_namespace(self) -> str:
         return "tscac.candidates.RunInference"
+
+
+def most_shown(user: UserSessions) -> int:
+    """The most videos any of the user's steps was shown before it: |seen before| + t at
+    the last step t of a session (the widest exclusion list, the most a step can drop)."""
+    pairs = zip(user.seen_before, user.records, strict=True)
+    return max(len(seen) + record.num_steps - 1 for seen, record in pairs)
 
 
 def shown_before_steps(user: UserSessions, start: int = 0, stop: int | None = None):
