@@ -6,9 +6,10 @@ import time
 import grpc
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from serving.errors import ServingError
-from serving.servable import Servable
+from serving.servable import Servable, session_config
 from serving.validation import ServingLimits
 from tscac_tf.export import serving_layout
 from tscac_tf.testing import fake_serving_model as fsm
@@ -54,3 +55,36 @@ def test_retire_waits_for_in_flight_requests(fake_base):
     servable.release()
     thread.join(10)
     assert retired.is_set() and servable.in_flight == 0
+
+
+class _Checked(tf.Module):
+    """y = 2x for x >= 0; a negative x fails inside the graph (tf.debugging)."""
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.int64, "x")])
+    def double(self, x):
+        with tf.control_dependencies([tf.debugging.assert_non_negative(x)]):
+            return {"y": 2 * x}
+
+
+def test_a_model_error_keeps_its_status_code(tmp_path):
+    path = str(tmp_path / "1")
+    module = _Checked()
+    tf.saved_model.save(module, path, signatures={"serving_default": module.double})
+    servable = Servable("checked", 1, path)
+    got = servable.predict("", {"x": np.array([1, 4], np.int64)}, ServingLimits())
+    np.testing.assert_array_equal(got["y"], [2, 8])
+    with pytest.raises(ServingError, match="x >= 0") as error:
+        servable.predict("", {"x": np.array([1, -4], np.int64)}, ServingLimits())
+    assert error.value.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert servable.retire()
+    assert not servable.acquire()  # retired: closed, refuses new requests
+
+
+def test_sessions_take_the_processes_thread_settings(monkeypatch):
+    # `tscac serve --intra-op-threads 3 --inter-op-threads 2` sets these before loading.
+    monkeypatch.setattr(tf.config.threading, "get_intra_op_parallelism_threads", lambda: 3)
+    monkeypatch.setattr(tf.config.threading, "get_inter_op_parallelism_threads", lambda: 2)
+    config = session_config()
+    assert config.intra_op_parallelism_threads == 3
+    assert config.inter_op_parallelism_threads == 2
+    assert config.allow_soft_placement

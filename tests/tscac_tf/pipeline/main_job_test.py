@@ -101,15 +101,31 @@ def test_served_model_answers_a_grpc_client_like_the_saved_model(main_job):
         assert all(len(set(row)) == 50 for row in served["video_ids"])
         assert np.isfinite(served["scores"]).all()
         assert (np.diff(served["scores"], axis=1) <= 1e-6).all()  # best first
-        local = tf.saved_model.load(serving_layout.resolve_saved_model_dir(base)).signatures[
-            "recommend"
-        ]
-        expected = local(user_id=tf.constant(users), history_video_ids=tf.constant(history),
-                         history_play_time_ms=tf.constant(play))  # fmt: skip
-        np.testing.assert_array_equal(served["video_ids"], expected["video_ids"].numpy())
-        np.testing.assert_allclose(
-            served["scores"], expected["scores"].numpy(), rtol=1e-5, atol=1e-6
-        )
+        # Every signature answers as tf.saved_model.load's does (the server runs the
+        # MetaGraph in a session, as tensorflow_model_server does).
+        query = {"user_id": users, "history_video_ids": history, "history_play_time_ms": play}
+        requests = {
+            "recommend": query,
+            "recommend_excluding": {
+                **query,
+                "exclude_video_ids": np.array([[-1, -1], served["video_ids"][1, :2]], np.int64),
+            },
+            "rank": {**query, "candidate_video_ids": served["video_ids"]},
+        }
+        local = tf.saved_model.load(serving_layout.resolve_saved_model_dir(base)).signatures
+        for name, inputs in requests.items():
+            got = client.predict(inputs, name)
+            expected = local[name](**{k: tf.constant(v) for k, v in inputs.items()})
+            assert sorted(got) == sorted(expected), name
+            for key, value in expected.items():
+                value = value.numpy()
+                assert got[key].dtype == value.dtype, (name, key)
+                if value.dtype.kind == "f":
+                    np.testing.assert_allclose(got[key], value, rtol=1e-5, atol=1e-6)
+                else:
+                    np.testing.assert_array_equal(got[key], value, err_msg=f"{name}/{key}")
+        assert not set(client.predict(requests["recommend_excluding"], "recommend_excluding")[
+            "video_ids"][1]) & set(served["video_ids"][1, :2])  # fmt: skip
     finally:
         server.stop(0)
 
