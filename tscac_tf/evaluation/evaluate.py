@@ -190,6 +190,7 @@ def _ncis_health(ncis_values: Mapping[str, Mapping[str, float]]) -> dict:
         n: {
             "match_rate": v.get("match_rate"),
             "effective_sample_size": v.get("effective_sample_size"),
+            "capped_share": v.get("capped_share"),
         }
         for n, v in ncis_values.items()
     }

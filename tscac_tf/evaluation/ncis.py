@@ -55,7 +55,9 @@ def ncis_estimate(
       target_log_prob, behavior_log_prob, cap: as in `capped_weights`.
 
     Returns:
-      {response name: V̂_j}; plus "effective_sample_size" (Σw)² / Σw², a health figure.
+      {response name: V̂_j}; plus two health figures: "effective_sample_size" (Σw)² / Σw²,
+      and "capped_share", the share of the non-zero weights at the cap (near 1, the
+      estimate is the plain mean of the steps where the target takes the logged action).
     """
     w = capped_weights(target_log_prob, behavior_log_prob, cap)
     total = w.sum()
@@ -70,4 +72,5 @@ def ncis_estimate(
             raise ValueError(f"reward {name!r} has shape {r.shape}, the weights {w.shape}")
         out[name] = float((w * r).sum() / total)
     out["effective_sample_size"] = float(total**2 / (w**2).sum())
+    out["capped_share"] = float((w[w > 0] >= cap).mean())
     return out

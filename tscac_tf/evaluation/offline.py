@@ -86,7 +86,8 @@ def ncis_per_policy(
     behavior_lp: np.ndarray,
     cap: float = ncis.DEFAULT_CAP,
 ) -> dict[str, dict[str, float]]:
-    """{policy: {response: per-step NCIS value (raw units), "match_rate", "effective_sample_size"}}."""
+    """{policy: {response: per-step NCIS value (raw units), "match_rate", and the health
+    figures of `ncis.ncis_estimate`}}."""
     out = {}
     for name, policy in policies.items():
         target = greedy_log_prob(policy, steps)

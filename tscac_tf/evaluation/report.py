@@ -229,6 +229,33 @@ def _render_ncis_only(report: Mapping[str, Any], lines: list[str]) -> None:
         )
 
 
+def _render_ncis_health(report: Mapping[str, Any], lines: list[str]) -> None:
+    """What each NCIS estimate rests on (report["ncis_health"], when evaluate set it)."""
+    health = report.get("ncis_health")
+    if not health:
+        return
+
+    def figure(value, text):
+        return "-" if value is None else text.format(value)
+
+    lines += [
+        "",
+        "NCIS health: the share of logged steps where the policy's first choice is the "
+        "logged video (the only steps it counts), their effective number, and the share of "
+        "their weights at the cap. Near 100% at the cap, the estimate is the plain mean of "
+        "those steps' responses; and per step it cannot see a policy that shortens sessions.",
+        "",
+        "| policy | logged video first | effective steps | weights at the cap |",
+        "|---|---|---|---|",
+    ]
+    for name, h in health.items():
+        lines.append(
+            f"| {name} | {figure(h.get('match_rate'), '{:.2%}')} | "
+            f"{figure(h.get('effective_sample_size'), '{:,.0f}')} | "
+            f"{figure(h.get('capped_share'), '{:.0%}')} |"
+        )
+
+
 def sweep_policies(names) -> dict[float, str]:
     """{λ: policy name} of the names that follow the sweep's naming, SWEEP_PREFIX + λ."""
     out = {}
@@ -279,6 +306,7 @@ def render_markdown(report: Mapping[str, Any], plots: Sequence[str] = ()) -> str
         lines.append(f"- **{key}**: {value}")
     if report.get("judged_by") == "ncis":
         _render_ncis_only(report, lines)
+        _render_ncis_health(report, lines)
         for plot in plots:
             lines += ["", f"![{os.path.basename(plot)}]({plot})"]
         return "\n".join(lines) + "\n"
@@ -292,6 +320,7 @@ def render_markdown(report: Mapping[str, Any], plots: Sequence[str] = ()) -> str
         for name, ncis in ncis_rows:
             cells = [_ncis_cell(ncis[r]) if r in ncis else "-" for r in names]
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        _render_ncis_health(report, lines)
     if "served_path" in report:
         served = report["served_path"]
         lines += [

@@ -20,6 +20,16 @@ def test_estimate_worked_by_hand():
     assert est["click"] == pytest.approx(3.0 / 12.25)
     # ESS = 12.25^2 / (4 + 100 + 0.0625)
     assert est["effective_sample_size"] == pytest.approx(12.25**2 / 104.0625)
+    assert est["capped_share"] == pytest.approx(1 / 3)  # the 10 of 2, 10, 0.25
+
+
+def test_capped_share_counts_only_the_steps_the_target_takes():
+    # a greedy target: the logged action on steps 0, 2, 3 (log 1 = 0), never on 1 and 4
+    target = np.array([0.0, -np.inf, 0.0, 0.0, -np.inf])
+    behavior = np.log([0.05, 0.5, 0.5, 0.02, 0.01])  # weights 10 (capped), -, 2, 10, -
+    est = ncis.ncis_estimate({"r": np.array([1.0, 9.0, 4.0, 7.0, 9.0])}, target, behavior)
+    assert est["capped_share"] == pytest.approx(2 / 3)
+    assert est["r"] == pytest.approx((10 * 1 + 2 * 4 + 10 * 7) / 22)
 
 
 def test_on_policy_estimate_is_the_plain_mean():

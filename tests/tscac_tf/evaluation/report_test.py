@@ -44,11 +44,18 @@ def test_report_rows_constraints_and_ncis_error(tmp_path):
     greedy = report["policies"]["greedy"]
     assert greedy["constraints"]["hate"] is False and not greedy["blessed"]
     assert report["policies"]["bc"]["blessed"] is False
+    report["ncis_health"] = {
+        "bc": {"match_rate": 0.0285, "effective_sample_size": 4383.2, "capped_share": 0.775},
+        "tscac": {"match_rate": 0.0, "effective_sample_size": None, "capped_share": None},
+    }
     paths = report_lib.write_report(report, str(tmp_path), sweep=[{"lambda": 1.0, "watch_time": 1, "interactions": 2}],
                                     curves={"stage_two": {"actor": [(1, 0.5), (2, 0.4)]}})  # fmt: skip
     assert json.load(open(paths["json"]))["policies"]["tscac"]["blessed"] is True
     markdown = open(paths["md"]).read()
     assert "| tscac |" in markdown and "(+10.00%)" in markdown and "fail: hate" in markdown
+    assert "| bc | 2.85% | 4,383 | 78% |" in markdown  # NCIS health, below its table
+    assert "| tscac | 0.00% | - | - |" in markdown
+    assert markdown.index("NCIS health") > markdown.index("## Off-policy NCIS")
     assert "<table>" in open(paths["html"]).read()
     for name in ("tradeoff.png", "lambda_sweep.png", "learning_curves.png"):
         assert open(paths[name], "rb").read(8) == b"\x89PNG\r\n\x1a\n"
@@ -145,9 +152,13 @@ def test_ncis_only_report_judges_constraints_and_blessing_on_the_estimates(tmp_p
     assert hateful["not_blessed_because"] == ["hate 0.003 > BC 0.002"]
     assert report["policies"]["bc"]["blessed"] is False
 
+    report["ncis_health"] = {
+        "good": {"match_rate": 0.5, "effective_sample_size": 12.0, "capped_share": 1.0}
+    }
     paths = report_lib.write_report(report, str(tmp_path))
     text = open(paths["md"]).read()
     assert "There is no ground truth for these logs" in text
+    assert "| good | 50.00% | 12 | 100% |" in text
     assert "| hateful | 12 (+20.00%)" in text and "fail: hate | no |" in text
     assert "tradeoff.png" not in paths  # no ground truth to plot
     assert json.load(open(paths["json"]))["judged_by"] == "ncis"

@@ -59,6 +59,13 @@ def test_report_has_finite_ground_truth_for_every_policy(main_job):
         assert math.isfinite(p["ground_truth"]["watch_time"]["mean"]), name
     markdown = open(os.path.join(_only_run(workdir, "evaluate"), "report.md")).read()
     assert "## Served path" in markdown
+    # what each NCIS estimate rests on, in the JSON and under the NCIS table
+    health = report["ncis_health"]
+    assert set(health) == {n for n, p in policies.items() if p["group"] == "policy"}
+    for name, h in health.items():
+        if h["match_rate"] > 0:
+            assert 0 <= h["capped_share"] <= 1 and h["effective_sample_size"] > 0, name
+    assert markdown.index("NCIS health") > markdown.index("## Off-policy NCIS")
     plots = [os.path.join("plots", f) for f in ("tradeoff.png", "learning_curves.png")]
     for name in ("report.md", "report.html", *plots):
         assert os.path.getsize(os.path.join(_only_run(workdir, "evaluate"), name)) > 0
