@@ -77,19 +77,19 @@ def diagnose(chosen, steps, inserted, behavior_lp, logged_lp, cap, truth_per_ste
     }
     subsets = {"all": np.ones_like(match), "retrieved": ~inserted, "inserted": inserted}
     for propensity, lp in (("model", behavior_lp), ("logged", logged_lp)):
-        weights = ncis.capped_weights(target, lp, cap)
-        row[f"capped_share_{propensity}"] = float((weights[match] >= cap).mean())
-        row[f"effective_sample_size_{propensity}"] = float(
-            weights.sum() ** 2 / max((weights**2).sum(), 1e-300)
-        )
+        # the health figures are ncis_estimate's own, on all steps
+        row[f"capped_share_{propensity}"] = row[f"effective_sample_size_{propensity}"] = None
         for subset, keep in subsets.items():
             if not match[keep].any():
                 row[f"watch_time_{subset}_{propensity}"] = None
                 continue
-            value = ncis.ncis_estimate({"w": watch[keep]}, target[keep], lp[keep], cap)["w"]
-            row[f"watch_time_{subset}_{propensity}"] = value
+            estimate = ncis.ncis_estimate({"w": watch[keep]}, target[keep], lp[keep], cap)
+            row[f"watch_time_{subset}_{propensity}"] = estimate["w"]
             if truth_per_step:
-                row[f"error_{subset}_{propensity}"] = value / truth_per_step - 1
+                row[f"error_{subset}_{propensity}"] = estimate["w"] / truth_per_step - 1
+            if subset == "all":
+                row[f"capped_share_{propensity}"] = estimate["capped_share"]
+                row[f"effective_sample_size_{propensity}"] = estimate["effective_sample_size"]
     return row
 
 
