@@ -129,6 +129,8 @@ def _candidates(args) -> dict:
 
 
 def run(args) -> int:
+    from tscac_tf.cli._logging import log_progress_to_stderr
+
     actions = {"train": _train, "evaluate": _evaluate, "candidates": _candidates}
     args.unknown_args = getattr(args, "unknown_args", [])
     if args.unknown_args and args.action != "candidates":
@@ -138,6 +140,7 @@ def run(args) -> int:
             file=sys.stderr,
         )
         return 2
+    log_progress_to_stderr()
     try:
         result = actions[args.action](args)
     except (FileNotFoundError, KeyError, ValueError) as e:

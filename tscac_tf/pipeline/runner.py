@@ -285,4 +285,6 @@ def lineage(workdir: str) -> list[dict[str, Any]]:
 
 def _duration(seconds: float) -> str:
     seconds = int(round(seconds))
+    if seconds >= 3600:
+        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
     return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"

@@ -43,9 +43,12 @@ class TowerConfig:
         everyone's: P̂(t | u) = (n_ut + a·g_t) / (n_u + a) (PROFILE_COUNTS only).
       tag_profile_l2, tag_profile_feature_l2: the fit's L2 penalties on δ (how far a user
         may stray from users with the same features) and on W.
-      tag_profile_steps: full-batch Adam steps of the fit (about 0.16 s each on the default
-        preset's 3,000 users and 7,583 videos, 24 s in all; about 3 s each, 8 minutes in
-        all and 1.3 GB, at KuaiRand-Pure's 27,285 users, measured on random exposures).
+      tag_profile_steps: full-batch Adam steps of the fit; it keeps the step with the
+        smallest gradient (tag_profile.fit_tag_model). By step 150 the gradient's norm is at
+        0.2% of the start on the default preset and at KuaiRand-Pure size, and more steps
+        do not raise recall (RESULTS.md, Retrieval, session 18). A step scores users × the
+        111 distinct tag rows, not × 7,583 videos: the fit takes about 9 s on the default
+        preset's 3,000 users and 30 s at KuaiRand-Pure's 27,285 (85 s and 250 s before).
       popularity_prior: start every video's prior b(v) at its log training frequency,
         b(v) = b_learned(v) + τ (log q(v) − mean log q), a fixed part baked into the
         candidate tower (tscac_tf/retrieval/candidate_tower.py); the model then learns only

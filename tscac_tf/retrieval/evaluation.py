@@ -17,6 +17,9 @@ metrics are always reported as well (`methods_without_seen_filter`).
 
 from __future__ import annotations
 
+import logging
+import time
+
 import numpy as np
 
 from tscac_tf.features.feature_tables import FeatureTables
@@ -27,6 +30,8 @@ from tscac_tf.retrieval.video_frequencies import VideoFrequencies
 from tscac_tf.specs import session_schema as ss
 
 TARGET_RATIO = 2.0  # recall@50 of the model vs the popularity baseline (issue target)
+
+_LOG = logging.getLogger(__name__)
 
 
 def hit_ranks(retrieved: np.ndarray, targets: np.ndarray) -> np.ndarray:
@@ -90,15 +95,21 @@ def metrics_from_ranks(ranks: np.ndarray, config: RetrievalConfig) -> dict:
     return out
 
 
-def model_ranking(index, queries: dict, k: int, batch_size: int = 2048):
-    """Yields (slice, int64 [b, k] the index's top k) over the queries, in batches."""
-    for start in range(0, len(queries["video_id"]), batch_size):
+def model_ranking(index, queries: dict, k, batch_size: int = 2048):
+    """Yields (slice, int64 [b, k_b] the index's top k_b) over the queries, in batches.
+
+    k: the top k of every query (int), or int [N] each query's own k; a batch then asks
+    for its queries' largest, k_b (a prefix of a longer top k is the shorter top k).
+    """
+    num = len(queries["video_id"])
+    need = np.broadcast_to(np.asarray(k, np.int64), (num,))
+    for start in range(0, num, batch_size):
         part = slice(start, start + batch_size)
         out = index.top_k(
             queries["user_id"][part],
             queries["history_video_ids"][part],
             queries["history_play_time_ms"][part],
-            np.int32(k),
+            np.int32(need[part].max()),
         )
         yield part, out["video_ids"].numpy()
 
@@ -135,18 +146,30 @@ def evaluate(index, data_dir: str, config: RetrievalConfig, split: str = ss.EVAL
     indexed = tables.video_rows(targets) > 0
     share_indexed = float(np.mean(indexed))
     shown = queries.shown_counts()
-    # Wide enough that `top` unseen videos remain after the filter.
-    wide = top + int(shown.max(initial=0))
+    # Wide enough that `top` unseen videos remain after the filter: per query, so that a
+    # batch asks the index for no more than its own users need.
+    wide = np.minimum(top + shown, num_videos)
+    _LOG.info(
+        "%d queries on the %s split; the index's top %d-%d a query (top %d after the filter)",
+        len(queries), split, wide.min(initial=top), wide.max(initial=top), top,
+    )  # fmt: skip
     # The train split's positives rank the popularity baseline.
-    popular = VideoFrequencies.from_ids(queries.train_positive_videos).most_popular(wide)
+    popular = VideoFrequencies.from_ids(queries.train_positive_videos).most_popular(
+        int(wide.max(initial=top))
+    )
     ranks = {"two_tower": [], "popularity": []}
     raw = {"two_tower": [], "popularity": []}
-    for part, ranked in model_ranking(index, queries.inputs, min(wide, num_videos)):
+    start, done, next_log = time.monotonic(), 0, 0.1
+    for part, ranked in model_ranking(index, queries.inputs, wide):
         shared = np.broadcast_to(popular, (len(ranked), len(popular)))
         for name, ranking in (("two_tower", ranked), ("popularity", shared)):
             raw[name].append(hit_ranks(ranking[:, :top], targets[part]))
             kept = queries.without_shown(ranking, part, top)
             ranks[name].append(hit_ranks(kept, targets[part]))
+        done += len(ranked)
+        if done >= next_log * len(queries):
+            _LOG.info("ranked %d/%d queries (%.0f s)", done, len(queries), time.monotonic() - start)
+            next_log += 0.1
     target_seen = queries.target_shown()
     unfiltered = {name: metrics_from_ranks(_join(r), config) for name, r in raw.items()}
     unfiltered["random"] = random_ranking_metrics(
@@ -162,6 +185,11 @@ def evaluate(index, data_dir: str, config: RetrievalConfig, split: str = ss.EVAL
     model_r50 = methods["two_tower"].get("recall@50")
     pop_r50 = methods["popularity"].get("recall@50")
     ratio = model_r50 / pop_r50 if model_r50 is not None and pop_r50 else None
+    if ratio is not None:
+        _LOG.info(
+            "recall@50: two-tower %.4f, popularity %.4f: %.3fx (target %gx: %s)",
+            model_r50, pop_r50, ratio, TARGET_RATIO, "met" if ratio >= TARGET_RATIO else "not met",
+        )  # fmt: skip
     return {
         "split": split,
         "queries": len(queries),

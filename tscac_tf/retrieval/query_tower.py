@@ -34,8 +34,9 @@ class QueryTower(tf.keras.Model):
     Args:
       tables, candidate_tower, config: the feature tables, the candidate tower whose
         directions embed the history, the tower sizes.
-      tag_log_profile: float32 [U+1, T] the profile by user-table row (tag_profile.for_towers:
-        the fitted θ_u, or the counted log P̂(t | u)); None: all zeros, so the term is 0 (an untrained index,
+      tag_log_profile: float32 [U+1, T] the profile by user-table row
+        (tag_profile.for_towers(...).table: the fitted θ_u, or the counted log P̂(t | u));
+        None: all zeros, so the term is 0 (an untrained index,
         tscac_tf/testing/fake_retrieval_model.py). Ignored without config.tag_profile.
       profile_weight: w's initial value (trainable).
 

@@ -8,6 +8,7 @@ it reads an ExampleGen directory (sessions + feature tables) and writes a model 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 
 import tensorflow as tf
@@ -20,6 +21,24 @@ from tscac_tf.retrieval.retrieval_index import RetrievalIndex
 from tscac_tf.retrieval.two_tower_model import TwoTowerModel
 from tscac_tf.retrieval.video_frequencies import VideoFrequencies
 from tscac_tf.specs import session_schema as ss
+
+_LOG = logging.getLogger(__name__)
+
+
+class _LogEpochs(tf.keras.callbacks.Callback):
+    """A progress line per epoch: its mean loss and how long it took."""
+
+    def __init__(self, epochs: int):
+        super().__init__()
+        self._epochs, self._start = epochs, 0.0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.monotonic()
+
+    def on_epoch_end(self, epoch, logs=None):
+        loss = (logs or {}).get("loss", float("nan"))
+        seconds = time.monotonic() - self._start
+        _LOG.info("epoch %d/%d: loss %.4f (%.1f s)", epoch + 1, self._epochs, loss, seconds)
 
 
 @dataclasses.dataclass
@@ -52,6 +71,10 @@ def fit(data_dir: str, config: RetrievalConfig, verbose: int = 0) -> TrainedRetr
     )
     known = training_data.in_table(every, tables)
     frequencies = VideoFrequencies.from_ids(known["video_id"])
+    _LOG.info(
+        "read %d train positives (%s), %d of videos in the table, in %.1f s",
+        len(every["video_id"]), training.positives, frequencies.total, time.monotonic() - start,
+    )  # fmt: skip
     tf.keras.utils.set_random_seed(training.seed)
     examples = tf.data.Dataset.from_tensor_slices(known).shuffle(
         training.shuffle_buffer, seed=training.seed, reshuffle_each_iteration=True
@@ -59,16 +82,25 @@ def fit(data_dir: str, config: RetrievalConfig, verbose: int = 0) -> TrainedRetr
     batches = training_data.training_batches(examples, training.batch_size, frequencies.total)
     profile, profile_start = None, time.monotonic()
     if config.towers.tag_profile:
+        method = config.towers.tag_profile_method
+        _LOG.info("tag profile (%s) from the train split's exposures", method)
         profile = tag_profile.for_towers(data_dir, tables, config.towers)
+        _LOG.info("tag profile (%s) in %.1f s", method, time.monotonic() - profile_start)
     profile_seconds = time.monotonic() - profile_start
     model = TwoTowerModel(
-        tables, config, frequencies.sampling_probability_by_row(tables), tag_log_profile=profile
+        tables,
+        config,
+        frequencies.sampling_probability_by_row(tables),
+        tag_log_profile=None if profile is None else profile.table,
     )
     model.compile(optimizer=tf.keras.optimizers.Adam(training.learning_rate))
-    history = model.fit(batches, epochs=training.epochs, verbose=verbose)
+    history = model.fit(
+        batches, epochs=training.epochs, verbose=verbose, callbacks=[_LogEpochs(training.epochs)]
+    )
     index = RetrievalIndex(
         model.query_tower, model.candidate_tower, tables.video_ids[1:], config.index_top_n
     )
+    _LOG.info("index over %d videos; %.1f s in all", index.num_videos, time.monotonic() - start)
     metrics = {
         "positives": training.positives,
         "train_positives": int(len(every["video_id"])),
@@ -82,6 +114,8 @@ def fit(data_dir: str, config: RetrievalConfig, verbose: int = 0) -> TrainedRetr
             if config.towers.tag_profile
             else None
         ),
+        # how far the fitted profile's fit got in its fixed steps (None: counted or none)
+        "tag_profile_fit": None if profile is None else profile.fit_summary(),
         "tag_profile_seconds": round(profile_seconds, 2),
         "seconds": round(time.monotonic() - start, 2),
     }

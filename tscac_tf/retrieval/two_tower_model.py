@@ -41,8 +41,9 @@ class TwoTowerModel(tfrs.models.Model):
       config: the retrieval config (towers and temperature are used).
       sampling_probability_by_row: float32 [V+1], q(v) per video-table row
         (VideoFrequencies.sampling_probability_by_row).
-      tag_log_profile: float32 [U+1, T], the users' tag profiles (tag_profile.for_towers:
-        fitted θ_u, or counted log P̂(t | u)) when config.towers.tag_profile; None: zeros.
+      tag_log_profile: float32 [U+1, T], the users' tag profiles
+        (tag_profile.for_towers(...).table: fitted θ_u, or counted log P̂(t | u)) when
+        config.towers.tag_profile; None: zeros.
         Its weight starts at the temperature, so that the term enters the softmax as the
         profile itself.
     """

@@ -248,21 +248,42 @@ def test_max_parallel_must_be_positive(tmp_path):
         runner_lib.PipelineRunner(str(tmp_path), max_parallel=0)
 
 
+def _main_job_fingerprints(workdir) -> dict[str, str]:
+    from tscac_tf.pipeline import tscac_pipeline
+
+    found = {}
+    for component in tscac_pipeline.components(tscac_pipeline.RunConfig(), str(workdir)):
+        found[component.name] = runner_lib._fingerprint(component, found)
+    return found
+
+
 def test_the_main_jobs_retrieval_and_everything_after_it_follow_the_model_version(
     monkeypatch, tmp_path
 ):
     """A workdir trained by an older retrieval model retrains it, and so the candidates."""
     from tscac_tf import retrieval
-    from tscac_tf.pipeline import tscac_pipeline
 
-    def fingerprints():
-        found = {}
-        for component in tscac_pipeline.components(tscac_pipeline.RunConfig(), str(tmp_path)):
-            found[component.name] = runner_lib._fingerprint(component, found)
-        return found
-
-    before = fingerprints()
+    before = _main_job_fingerprints(tmp_path)
     monkeypatch.setattr(retrieval, "MODEL_VERSION", retrieval.MODEL_VERSION + 1)
-    after = fingerprints()
+    after = _main_job_fingerprints(tmp_path)
     unchanged = {name for name in before if before[name] == after[name]}
     assert unchanged == {"generate", "preprocess"}
+
+
+def test_a_new_report_version_reevaluates_without_retraining(monkeypatch, tmp_path):
+    """A workdir evaluated by older code writes the new report; the agents are kept."""
+    from tscac_tf import evaluation
+
+    before = _main_job_fingerprints(tmp_path)
+    monkeypatch.setattr(evaluation, "REPORT_VERSION", evaluation.REPORT_VERSION + 1)
+    after = _main_job_fingerprints(tmp_path)
+    changed = {name for name in before if before[name] != after[name]}
+    assert changed == {"evaluate", "push"}
+
+
+@pytest.mark.parametrize(
+    "seconds, shown",
+    [(42.4, "42s"), (60, "1m00s"), (3599, "59m59s"), (3600, "1h00m"), (100_000, "27h46m")],
+)
+def test_durations_read_in_seconds_minutes_or_hours(seconds, shown):
+    assert runner_lib._duration(seconds) == shown

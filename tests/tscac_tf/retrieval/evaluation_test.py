@@ -49,3 +49,40 @@ def test_random_filtered_metrics_match_simulation():
     assert evaluation.recall_at_k(ranks, 5) == pytest.approx(exact["recall@5"], abs=0.01)
     assert evaluation.recall_at_k(ranks, 20) == pytest.approx(exact["recall@20"], abs=0.01)
     assert evaluation.ndcg_at_k(ranks, 10) == pytest.approx(exact["ndcg@10"], abs=0.01)
+
+
+def test_model_ranking_asks_each_batch_for_its_own_widest_query():
+    """Per-query k: a batch asks the index for its queries' largest k, not every query's."""
+    asked = []
+
+    class CountingIndex:  # video ids 100, 101, ... in order; records the k it was asked
+        def top_k(self, user_id, history_video_ids, history_play_time_ms, k):
+            asked.append(int(k))
+            return {"video_ids": _Numpy(np.tile(np.arange(100, 100 + k), (len(user_id), 1)))}
+
+    n = 5
+    queries = {
+        "video_id": np.arange(n),
+        "user_id": np.arange(n),
+        "history_video_ids": np.zeros((n, 2), np.int64),
+        "history_play_time_ms": np.zeros((n, 2), np.int64),
+    }
+    need = np.array([3, 7, 2, 2, 4])
+    got = list(evaluation.model_ranking(CountingIndex(), queries, need, batch_size=2))
+    assert asked == [7, 2, 4]
+    assert [(p.start, p.stop) for p, _ in got] == [(0, 2), (2, 4), (4, 6)]
+    assert [r.shape for _, r in got] == [(2, 7), (2, 2), (1, 4)]
+    # an int k is every query's
+    asked.clear()
+    widths = [r.shape[1] for _, r in evaluation.model_ranking(CountingIndex(), queries, 6, 2)]
+    assert widths == asked == [6, 6, 6]
+
+
+class _Numpy:
+    """What the index returns: a tensor-like with .numpy()."""
+
+    def __init__(self, array):
+        self._array = array
+
+    def numpy(self):
+        return self._array

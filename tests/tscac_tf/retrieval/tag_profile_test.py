@@ -2,6 +2,7 @@
 profile (its tastes, its stationarity) and from_split / for_towers."""
 
 import dataclasses
+import json
 
 import numpy as np
 import pytest
@@ -144,16 +145,18 @@ def test_fit_tag_model_reaches_the_penalised_maximum_likelihood():
     tag_counts = np.zeros((len(n), shares.shape[1]))
     np.add.at(tag_counts, TABLES.user_rows(user_ids), shares[TABLES.video_rows(video_ids) - 1])
 
-    def gradients(a, w, delta):
+    def full_gradients(a, w, delta):
         logits = a[None, :] + (x @ w + delta) @ shares.T
         p = np.exp(logits - logits.max(axis=1, keepdims=True))
         p /= p.sum(axis=1, keepdims=True)
         residual = n[:, None] * (p @ shares) - tag_counts  # ∂(−log L)/∂θ
-        return (
-            np.abs(n @ p - video_counts).max(),
-            np.abs(x.T @ residual + l2_features * w).max(),
-            np.abs(residual + l2_user * delta).max(),
-        )
+        return n @ p - video_counts, x.T @ residual + l2_features * w, residual + l2_user * delta
+
+    def gradients(a, w, delta):
+        return tuple(np.abs(g).max() for g in full_gradients(a, w, delta))
+
+    def norm(a, w, delta):
+        return np.sqrt(sum(np.sum(g**2) for g in full_gradients(a, w, delta)))
 
     zero_w, zero_delta = np.zeros((x.shape[1], shares.shape[1])), np.zeros_like(tag_counts)
     start = gradients(np.log(video_counts + 0.1), zero_w, zero_delta)
@@ -164,6 +167,17 @@ def test_fit_tag_model_reaches_the_penalised_maximum_likelihood():
     end = gradients(model["a"], model["w"], model["delta"])
     assert start[1] > 2.0 and start[2] > 2.0  # far from the optimum at the start
     assert end[0] < 0.15 and end[1] < 0.3 and end[2] < 0.15, (start, end)
+    # the fit's own record of its gradient: the same norm, at the start and at the step it
+    # kept, the smallest (fixed-step Adam goes unstable on this data after ~350 steps)
+    record = model["gradient_norm"]
+    assert record.shape == (1001,) and model["best_step"] == int(np.argmin(record))
+    kept = norm(model["a"], model["w"], model["delta"])
+    np.testing.assert_allclose(
+        [record[0], record[model["best_step"]]],
+        [norm(np.log(video_counts + 0.1), zero_w, zero_delta), kept],
+        rtol=1e-3,
+    )
+    assert record[-1] > 10 * kept  # what keeping the last step would have returned
     assert np.abs(model["delta"]).max() > 0.1  # the per-user part moved
 
 
@@ -183,12 +197,20 @@ def test_for_towers_fits_or_counts_the_train_splits_exposures(tmp_path):
     users, videos = tag_profile.split_exposures(str(tmp_path))
     assert len(users) == len(videos) > 0
     towers = TowerConfig(tag_profile_steps=20)
+    fitted = tag_profile.for_towers(str(tmp_path), tables, towers)
     np.testing.assert_array_equal(
-        tag_profile.for_towers(str(tmp_path), tables, towers),
-        tag_profile.fitted_log_profile(tables, users, videos, 1.0, 1.0, 20),
+        fitted.table, tag_profile.fitted_log_profile(tables, users, videos, 1.0, 1.0, 20)
     )
+    model = tag_profile.fit_tag_model(tables, users, videos, 1.0, 1.0, 20)
+    np.testing.assert_array_equal(fitted.gradient_norm, model["gradient_norm"])
+    summary = fitted.fit_summary()
+    assert summary["steps"] == 20 and summary["kept_step"] == model["best_step"]
+    assert summary["gradient_norm_kept"] == model["gradient_norm"][model["best_step"]]
+    assert summary["gradient_norm_ratio"] == pytest.approx(
+        summary["gradient_norm_kept"] / model["gradient_norm"][0]
+    )
+    json.dumps(summary)  # it goes into the training metrics
     counted = dataclasses.replace(towers, tag_profile_method="counts", tag_profile_smoothing=3.0)
-    np.testing.assert_array_equal(
-        tag_profile.for_towers(str(tmp_path), tables, counted),
-        tag_profile.log_profile(tables, users, videos, 3.0),
-    )
+    counts = tag_profile.for_towers(str(tmp_path), tables, counted)
+    np.testing.assert_array_equal(counts.table, tag_profile.log_profile(tables, users, videos, 3.0))
+    assert counts.gradient_norm is None and counts.fit_summary() is None

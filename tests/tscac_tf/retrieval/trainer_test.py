@@ -1,6 +1,7 @@
 """Training on sessions with learnable preferences: recall beats popularity; seeded runs agree."""
 
 import dataclasses
+import logging
 
 import numpy as np
 import pytest
@@ -16,12 +17,26 @@ def data_dir(tmp_path_factory):
     return path
 
 
-def test_recall_beats_popularity_and_random(data_dir):
+def test_recall_beats_popularity_and_random(data_dir, caplog):
     cfg = config.preset("small")
-    trained = trainer.fit(data_dir, cfg)
+    with caplog.at_level(logging.INFO, logger="tscac_tf.retrieval"):
+        trained = trainer.fit(data_dir, cfg)
     losses = trained.metrics["loss_per_epoch"]
     assert len(losses) == cfg.training.epochs and losses[-1] < losses[0]
     assert trained.metrics["indexed_videos"] == 300
+    # how far the tag profile's fit got, in the metrics and in the progress log
+    fit = trained.metrics["tag_profile_fit"]
+    assert fit["steps"] == cfg.towers.tag_profile_steps
+    assert 0 < fit["gradient_norm_kept"] < fit["gradient_norm_start"]
+    assert 0 <= fit["kept_step"] <= fit["steps"]
+    assert fit["gradient_norm_ratio"] == pytest.approx(
+        fit["gradient_norm_kept"] / fit["gradient_norm_start"]
+    )
+    logged = caplog.text
+    assert f"tag profile fit: step {fit['steps']}/{fit['steps']}" in logged
+    for epoch in range(1, cfg.training.epochs + 1):
+        assert f"epoch {epoch}/{cfg.training.epochs}: loss" in logged
+    assert "index over 300 videos" in logged
     metrics = evaluation.evaluate(trained.index, data_dir, cfg)
     model, popularity, random = (
         metrics["methods"][m] for m in ("two_tower", "popularity", "random")
