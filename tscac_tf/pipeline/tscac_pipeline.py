@@ -41,7 +41,7 @@ from tscac_tf.pipeline.component import Component
 PRESETS = ("small", "default", "pure")
 # First-run ETA guesses per preset (seconds), replaced by measured times after one run.
 # The pure preset's are measured on a 2-core CPU on KuaiRand-Pure-size logs (session 18,
-# RESULTS.md, "The pure preset"): its 100,000 steps a stage and a baseline take more than
+# RESULTS.md, "KuaiRand-Pure size"): its 100,000 steps a stage and a baseline take more than
 # a day there (stage one 1.3 steps/s beside the baselines' workers, each at 5-6 steps/s);
 # evaluate was not reached and is a guess.
 _ESTIMATES = {
