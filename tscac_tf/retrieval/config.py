@@ -47,8 +47,8 @@ class TowerConfig:
         smallest gradient (tag_profile.fit_tag_model). By step 150 the gradient's norm is at
         0.2% of the start on the default preset and at KuaiRand-Pure size, and more steps
         do not raise recall (RESULTS.md, Retrieval, session 18). A step scores users × the
-        111 distinct tag rows, not × 7,583 videos: the fit takes about 9 s on the default
-        preset's 3,000 users and 30 s at KuaiRand-Pure's 27,285 (85 s and 250 s before).
+        111 distinct tag rows, not × 7,583 videos: the fit takes about 4 s on the default
+        preset's 3,000 users and 30 s at KuaiRand-Pure's 27,285 (24 s and 250 s before).
       popularity_prior: start every video's prior b(v) at its log training frequency,
         b(v) = b_learned(v) + τ (log q(v) − mean log q), a fixed part baked into the
         candidate tower (tscac_tf/retrieval/candidate_tower.py); the model then learns only
