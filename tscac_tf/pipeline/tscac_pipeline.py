@@ -20,7 +20,9 @@ With `RunConfig.max_parallel` > 1 the runner starts a component as soon as its i
 are done; `train` and `baselines` then share the cores, as single-threaded processes
 (on a CPU two of those do ~1.5x the work of one process using both cores; see
 agents/baselines/workers.py). Thread counts are not parameters: they change how fast the
-outputs come, not what they are, so they do not invalidate the cache.
+outputs come, not what they are, so they do not invalidate the cache. What a preset holds
+(step counts, penalties, sizes) is: each component's parameters carry a digest of the
+configuration its subcommand builds from the preset (pipeline/preset_digests.py).
 """
 
 from __future__ import annotations
@@ -108,6 +110,27 @@ def _cli(argv: list[str], out: str) -> None:
         raise RuntimeError(
             f"`tscac {' '.join(argv)}` exited with status {status}; last lines of {log_path}:\n{tail}"
         )
+
+
+@functools.cache
+def preset_digests(preset: str) -> dict[str, str]:
+    """{component: digest of the configuration its subcommand builds from `preset`}.
+
+    Part of each component's parameters, so that a workdir whose agents were trained with
+    an older preset of the same name (other step counts, penalties, sizes) trains again.
+    Computed in a child process: the configurations import TensorFlow, this process does
+    not (pipeline/preset_digests.py).
+    """
+    env = dict(os.environ, TF_USE_LEGACY_KERAS="1")
+    done = subprocess.run(
+        [sys.executable, "-m", "tscac_tf.pipeline.preset_digests", preset],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    if done.returncode:
+        raise RuntimeError(f"reading preset {preset!r} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def _read_json(path: str) -> dict:
@@ -259,14 +282,18 @@ def components(config: RunConfig, workdir: str) -> list[Component]:
     """The main job's components in order (see the module docstring)."""
     est = _ESTIMATES[config.preset]
     plan = _thread_plan(config)
-    preset = {"preset": config.preset}
+    digests = preset_digests(config.preset)
+
+    def preset(name: str) -> dict:
+        return {"preset": config.preset, "config": digests[name]}
+
     out = []
     if config.data_dir is None:
         out.append(
             Component(
                 "generate",
                 _generate,
-                params={**preset, "seed": config.seed},
+                params={**preset("generate"), "seed": config.seed},
                 estimated_seconds=est["generate"],
             )
         )
@@ -280,13 +307,13 @@ def components(config: RunConfig, workdir: str) -> list[Component]:
                   estimated_seconds=est["preprocess"], **logs),
         # Likewise the retrieval model's version: a new model means new candidates downstream.
         Component("retrieval", _retrieval, upstream={"examples": "preprocess"},
-                  params={**preset, "model_version": retrieval.MODEL_VERSION}, estimated_seconds=est["retrieval"]),
+                  params={**preset("retrieval"), "model_version": retrieval.MODEL_VERSION}, estimated_seconds=est["retrieval"]),
         Component("candidates", _candidates, upstream={"examples": "preprocess", "retrieval": "retrieval"},
                   params={**beam, "exclude_seen": True}, estimated_seconds=est["candidates"]),
-        Component("behavior", _behavior, upstream={"candidates": "candidates"}, params=preset,
+        Component("behavior", _behavior, upstream={"candidates": "candidates"}, params=preset("behavior"),
                   estimated_seconds=est["behavior"], resumable=True),
         Component("train", functools.partial(_train, threads=plan["train_threads"]),
-                  upstream={"candidates": "candidates", "behavior": "behavior"}, params=preset,
+                  upstream={"candidates": "candidates", "behavior": "behavior"}, params=preset("train"),
                   estimated_seconds=est["train"], resumable=True),
     ]  # fmt: skip
     evaluate_inputs = {"train": "train", "candidates": "candidates"}
@@ -295,7 +322,7 @@ def components(config: RunConfig, workdir: str) -> list[Component]:
             _baselines, workers=plan["baseline_workers"], threads=plan["baseline_threads"]
         )
         out.append(Component("baselines", baselines, upstream={"candidates": "candidates", "behavior": "behavior"},
-                             params=preset, estimated_seconds=est["baselines"], resumable=True))  # fmt: skip
+                             params=preset("baselines"), estimated_seconds=est["baselines"], resumable=True))  # fmt: skip
         evaluate_inputs["baselines"] = "baselines"
     if config.data_dir is None:
         evaluate_inputs["world"] = "generate"
@@ -306,7 +333,7 @@ def components(config: RunConfig, workdir: str) -> list[Component]:
             "evaluate",
             _evaluate,
             upstream=evaluate_inputs,
-            params={**preset, "report_version": evaluation.REPORT_VERSION},
+            params={**preset("evaluate"), "report_version": evaluation.REPORT_VERSION},
             estimated_seconds=est["evaluate"],
         )
     )

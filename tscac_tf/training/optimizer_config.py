@@ -9,8 +9,11 @@ that traces in seconds and one that traces in tens of seconds, and it runs faste
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 
-import tensorflow as tf
+if TYPE_CHECKING:  # TensorFlow is imported where an optimiser is built, so that the
+    # configs (and the pipeline's cache keys, which read them) load without it.
+    import tensorflow as tf
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,6 +36,8 @@ class OptimizerConfig:
 
     def make(self, name: str = "Adam") -> tf.keras.optimizers.legacy.Optimizer:
         """A fresh tf-keras Adam (create it inside the strategy scope)."""
+        import tensorflow as tf
+
         return tf.keras.optimizers.legacy.Adam(
             learning_rate=self.learning_rate, global_clipnorm=self.global_clipnorm, name=name
         )

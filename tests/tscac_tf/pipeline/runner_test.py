@@ -282,6 +282,31 @@ def test_a_new_report_version_reevaluates_without_retraining(monkeypatch, tmp_pa
 
 
 @pytest.mark.parametrize(
+    "component, kept",
+    [
+        ("train", {"generate", "preprocess", "retrieval", "candidates", "behavior", "baselines"}),
+        ("baselines", {"generate", "preprocess", "retrieval", "candidates", "behavior", "train",
+                       "export"}),
+        ("behavior", {"generate", "preprocess", "retrieval", "candidates"}),
+        ("evaluate", {"generate", "preprocess", "retrieval", "candidates", "behavior", "train",
+                      "baselines", "export"}),
+        ("generate", set()),
+    ],
+)  # fmt: skip
+def test_a_component_whose_preset_changed_runs_again_with_what_follows_it(
+    monkeypatch, tmp_path, component, kept
+):
+    """A workdir from a preset of the same name but other contents is not reused."""
+    from tscac_tf.pipeline import tscac_pipeline
+
+    before = _main_job_fingerprints(tmp_path)
+    digests = dict(tscac_pipeline.preset_digests("default"), **{component: "changed"})
+    monkeypatch.setattr(tscac_pipeline, "preset_digests", lambda preset: digests)
+    after = _main_job_fingerprints(tmp_path)
+    assert {name for name in before if before[name] == after[name]} == kept
+
+
+@pytest.mark.parametrize(
     "seconds, shown",
     [(42.4, "42s"), (60, "1m00s"), (3599, "59m59s"), (3600, "1h00m"), (100_000, "27h46m")],
 )
