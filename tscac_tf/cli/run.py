@@ -55,6 +55,13 @@ def _summary(results, workdir: str) -> str:
         lines.append(
             f"  {name:<11} {'cached' if result.cached else f'{result.seconds:7.1f}s'}  {result.output_dir}"
         )
+    heldout = results["behavior"].metrics.get("behavior_heldout") if "behavior" in results else None
+    if heldout:
+        worse = heldout["cross_entropy"] >= heldout["uniform_cross_entropy"]
+        lines += ["", f"π_β on {heldout['transitions']:,} held-out steps: cross-entropy "
+                  f"{heldout['cross_entropy']:.3f} against a uniform choice's "
+                  f"{heldout['uniform_cross_entropy']:.3f}"
+                  + (" (no better: its importance ratios and the BC reference are weak)" if worse else "")]  # fmt: skip
     if "evaluate" in results:
         report_md = os.path.join(results["evaluate"].output_dir, "report.md")
         with open(report_md) as f:  # the tables, under their headings

@@ -168,7 +168,9 @@ def _candidates(inputs, out, params):
 def _behavior(inputs, out, params):
     argv = ["train", "--data", inputs["candidates"], "--out", out, "--preset", params["preset"]]
     _cli([*argv, "--behavior-only"], out)
-    return {}
+    summary = os.path.join(out, "train_summary.json")
+    heldout = _read_json(summary).get("behavior_heldout") if os.path.exists(summary) else None
+    return {"behavior_heldout": heldout} if heldout else {}
 
 
 def _train(inputs, out, params, threads: int | None = None):

@@ -46,6 +46,10 @@ def test_train_writes_every_stage_and_an_export_equal_to_the_trained_actor(
     # the default Â_1 is the TD error itself (StageTwoConfig.advantage_critic is off)
     assert "advantage_loss/watch_time" not in summary["stages"]["stage_two"]["final_losses"]
     assert summary["config"]["network"]["num_candidates"] == 8  # read from the data
+    heldout = summary["behavior_heldout"]  # π_β scored on the eval split
+    assert heldout["transitions"] > 0
+    assert 0 < heldout["uniform_cross_entropy"] <= np.log(8)
+    assert np.isfinite(heldout["cross_entropy"])
 
     # The export is the trained stage-two actor: restore its checkpoint into fresh agents.
     config = tscac_config.preset("small")

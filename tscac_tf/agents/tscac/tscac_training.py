@@ -19,8 +19,10 @@ import os
 import shutil
 from collections.abc import Callable
 
+import numpy as np
 import tensorflow as tf
 
+from tscac_tf.agents.behavior_cloning import losses as bc_losses
 from tscac_tf.agents.behavior_cloning.behavior_cloning_agent import BehaviorCloningAgent
 from tscac_tf.agents.tscac.config import TscacConfig
 from tscac_tf.agents.tscac.stage_one_agent import StageOneAgent
@@ -81,6 +83,95 @@ def reader_dataset(data_dir: str, config: TscacConfig) -> tf.data.Dataset:
         retrieved_steps_only=config.retrieved_steps_only,
         cache_in_memory=config.cache_training_data,
     )
+
+
+# Held-out transitions that π_β is scored on after training (the first ones of the eval
+# split in its fixed order): enough for the cross-entropy to ±0.01, a few seconds on a CPU.
+HELDOUT_TRANSITIONS = 65_536
+
+
+def behavior_heldout(
+    data_dir: str, agent: BehaviorCloningAgent, config: TscacConfig
+) -> dict[str, float | int] | None:
+    """How well π_β predicts the logged choice on the eval split, against a uniform choice.
+
+    Every importance ratio and the BC reference rest on π_β, and its training loss cannot
+    say whether it learned the logging policy or memorised the training steps: on the
+    default preset its training cross-entropy falls from ln 50 = 3.91 to 3.64 over 1,500
+    steps while the held-out one rises above ln 50 (RESULTS.md, "Session 19").
+
+    Returns:
+      {"transitions", "cross_entropy", "uniform_cross_entropy" (mean ln K_t, the valid
+      candidates), "top1_accuracy", "uniform_top1_accuracy" (mean 1/K_t)}, or None when
+      DATA has no eval split.
+    """
+    try:
+        session_io.session_files(data_dir, ss.EVAL_SPLIT)
+    except FileNotFoundError:
+        logger.warning("%s has no %s split: π_β's held-out fit is not measured", data_dir,
+                       ss.EVAL_SPLIT)  # fmt: skip
+        return None
+    dataset = reader.transitions_dataset(
+        data_dir,
+        ss.EVAL_SPLIT,
+        1024,
+        history_length=config.network.history_length,
+        num_candidates=config.network.num_candidates,
+        shuffle=False,
+        retrieved_steps_only=config.retrieved_steps_only,
+    ).take(-(-HELDOUT_TRANSITIONS // 1024))
+
+    @tf.function
+    def score(experience):
+        outputs, _ = agent.actor_network(experience["observation"])
+        logits, actions = outputs["logits"], experience["action"]
+        valid = tf.reduce_sum(
+            tf.cast(
+                tf.not_equal(experience["observation"]["candidate_video_ids"], ss.PADDING_ID),
+                tf.float32,
+            ),
+            axis=-1,
+        )
+        return (
+            bc_losses.cross_entropy(logits, actions),
+            tf.math.log(valid),
+            bc_losses.top1_accuracy(logits, actions),
+            1.0 / valid,
+        )
+
+    totals = np.zeros(4)
+    count = 0
+    for experience in dataset:
+        parts = score(experience)
+        totals += [float(tf.reduce_sum(part)) for part in parts]
+        count += int(parts[0].shape[0])
+    if not count:
+        logger.warning("%s: the %s split has no transitions to score π_β on", data_dir,
+                       ss.EVAL_SPLIT)  # fmt: skip
+        return None
+    means = totals / count
+    out = {
+        "transitions": count,
+        "cross_entropy": float(means[0]),
+        "uniform_cross_entropy": float(means[1]),
+        "top1_accuracy": float(means[2]),
+        "uniform_top1_accuracy": float(means[3]),
+    }
+    level = (
+        logging.WARNING if out["cross_entropy"] >= out["uniform_cross_entropy"] else logging.INFO
+    )
+    logger.log(
+        level,
+        "π_β on %d held-out transitions: cross-entropy %.4f (uniform %.4f), top-1 %.4f "
+        "(uniform %.4f)%s",
+        count,
+        out["cross_entropy"],
+        out["uniform_cross_entropy"],
+        out["top1_accuracy"],
+        out["uniform_top1_accuracy"],
+        ": no better than a uniform choice" if level == logging.WARNING else "",
+    )
+    return out
 
 
 @dataclasses.dataclass
@@ -181,11 +272,12 @@ def train_tscac(
         )
         losses = trainer.run(steps)
         stages[name] = {"steps": trainer.step, "final_losses": losses or None}
+    heldout = behavior_heldout(data_dir, agents.behavior, config)
     # π_β through the same `rank` signature: the BC reference of the evaluation.
     behavior_dir = os.path.join(out_dir, BEHAVIOR_EXPORT_SUBDIR)
     shutil.rmtree(behavior_dir, ignore_errors=True)
     export_rank_model(RankModule(agents.behavior.actor_network), behavior_dir)
-    summary = {"stages": stages, "behavior_export": behavior_dir}
+    summary = {"stages": stages, "behavior_export": behavior_dir, "behavior_heldout": heldout}
     if not behavior_only:
         export_dir = os.path.join(out_dir, EXPORT_SUBDIR)
         shutil.rmtree(export_dir, ignore_errors=True)

@@ -5,11 +5,16 @@ import tscac_tf  # noqa: F401  (first: pins Keras 2 before TensorFlow loads)
 # isort: split
 
 import dataclasses
+import logging
+import shutil
+import types
 
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from tscac_tf.agents.tscac import tscac_training
+from tscac_tf.networks.actor_network import PADDED_SCORE
 from tscac_tf.testing import fake_transitions as ft
 
 
@@ -56,3 +61,48 @@ def test_the_advantage_critic_is_built_on_request_and_checkpointed_with_stage_tw
         np.testing.assert_array_equal(value, v.numpy())
     slots = {v.name for v in agent._advantage_optimizer.variables()}
     assert len(slots) > 1  # the iteration counter and the moments built at initialize()
+
+
+class _FixedLogits:
+    """An actor whose logits are `bonus` on the first candidate and 0 elsewhere, masked."""
+
+    def __init__(self, bonus: float):
+        self._bonus = bonus
+
+    def __call__(self, observation):
+        ids = observation["candidate_video_ids"]
+        first = tf.one_hot(tf.zeros(tf.shape(ids)[:1], tf.int32), tf.shape(ids)[1])
+        logits = tf.where(tf.equal(ids, -1), PADDED_SCORE, self._bonus * first)
+        return {"logits": logits}, ()
+
+
+def _heldout(directory, config, bonus):
+    agent = types.SimpleNamespace(actor_network=_FixedLogits(bonus))
+    return tscac_training.behavior_heldout(str(directory), agent, config)
+
+
+def test_behaviour_heldout_fit_is_measured_against_a_uniform_choice(tmp_path, config, caplog):
+    fake = ft.FakeTransitionsConfig(num_sessions=40, num_candidates=8, padded_share=0.5)
+    ft.write_fake_candidate_sessions(str(tmp_path), fake)
+    uniform = _heldout(tmp_path, config, 0.0)
+    assert uniform["transitions"] > 0
+    # A uniform π_β scores exactly the uniform cross-entropy, mean ln K_t over the valid
+    # candidates, which padding makes smaller than ln K.
+    assert uniform["cross_entropy"] == pytest.approx(uniform["uniform_cross_entropy"], abs=1e-5)
+    assert 0 < uniform["uniform_cross_entropy"] < np.log(8)
+    assert uniform["uniform_top1_accuracy"] > 1 / 8
+
+    # A π_β sure of the first candidate is worse than uniform on the logged choices, and
+    # says so.
+    with caplog.at_level(logging.WARNING, logger=tscac_training.__name__):
+        confident = _heldout(tmp_path, config, 5.0)
+    assert confident["cross_entropy"] > confident["uniform_cross_entropy"] + 0.5
+    assert "no better than a uniform choice" in caplog.text
+
+
+def test_behaviour_heldout_fit_without_an_eval_split_is_none_and_logged(tmp_path, config, caplog):
+    ft.write_fake_candidate_sessions(str(tmp_path), ft.FakeTransitionsConfig(num_sessions=8))
+    shutil.rmtree(tmp_path / "eval")
+    with caplog.at_level(logging.WARNING, logger=tscac_training.__name__):
+        assert _heldout(tmp_path, config, 0.0) is None
+    assert "no eval split" in caplog.text
