@@ -47,6 +47,10 @@ def test_train_writes_every_stage_and_an_export_equal_to_the_trained_actor(
     assert "advantage_loss/watch_time" not in summary["stages"]["stage_two"]["final_losses"]
     assert summary["config"]["network"]["num_candidates"] == 8  # read from the data
     heldout = summary["behavior_heldout"]  # π_β scored on the eval split
+    # π_β is the kept checkpoint that predicts held-out choices best
+    selected = summary["stages"]["behavior"]["selected"]
+    kept = tf.train.get_checkpoint_state(os.path.join(out, "behavior", "checkpoints"))
+    assert selected in {os.path.basename(p) for p in kept.all_model_checkpoint_paths}
     assert heldout["transitions"] > 0
     assert 0 < heldout["uniform_cross_entropy"] <= np.log(8)
     assert np.isfinite(heldout["cross_entropy"])

@@ -138,13 +138,22 @@ def build_baseline(
 
 
 def behavior_checkpoint(tscac_out_dir: str | None) -> str | None:
-    """The latest checkpoint of a `tscac train` output's behaviour model, if any."""
+    """The checkpoint of a `tscac train` output's behaviour model that its run uses, if any:
+    the one chosen on held-out data (tscac_training.select_behavior_checkpoint) when the
+    output records a choice, else the latest."""
     if not tscac_out_dir:
         return None
-    return tf.train.latest_checkpoint(os.path.join(tscac_out_dir, "behavior", CHECKPOINT_SUBDIR))
+    stage_dir = os.path.join(tscac_out_dir, "behavior")
+    latest = tf.train.latest_checkpoint(os.path.join(stage_dir, CHECKPOINT_SUBDIR))
+    selection_path = os.path.join(stage_dir, tscac_training.SELECTION_FILE)
+    if latest and os.path.exists(selection_path):
+        with open(selection_path) as f:
+            chosen = json.load(f)["checkpoint"]
+        return os.path.join(os.path.dirname(latest), chosen)
+    return latest
 
 
-def _behavior(lookup, config, dataset, tscac_out_dir, out_dir, strategy) -> tuple:
+def _behavior(lookup, config, dataset, tscac_out_dir, out_dir, strategy, data_dir) -> tuple:
     """π_β restored from TSCAC_OUT/behavior when it has a checkpoint, else trained here."""
     agent = BehaviorCloningAgent(
         ActorNetwork.from_config(lookup, config.tscac.network, "behavior_actor"),
@@ -166,7 +175,13 @@ def _behavior(lookup, config, dataset, tscac_out_dir, out_dir, strategy) -> tupl
         agent, dataset, os.path.join(out_dir, BC), config.tscac.loop, strategy, name=BC
     )
     losses = trainer.run(config.tscac.behavior.num_steps)
-    return agent, {"steps": trainer.step, "final_losses": losses or None}
+    info = {"steps": trainer.step, "final_losses": losses or None}
+    if config.tscac.behavior.select_by_heldout:
+        selection = tscac_training.select_behavior_checkpoint(
+            data_dir, agent, os.path.join(out_dir, BC), config.tscac
+        )
+        info["selected"] = selection and selection["checkpoint"]
+    return agent, info
 
 
 def _export(actor: ActorNetwork, out_dir: str, name: str) -> str:
@@ -220,7 +235,9 @@ def train_baselines(
     with strategy.scope():
         lookup = FeatureLookup(tables)
     with strategy.scope():
-        behavior, bc_info = _behavior(lookup, config, dataset, tscac_out_dir, out_dir, strategy)
+        behavior, bc_info = _behavior(
+            lookup, config, dataset, tscac_out_dir, out_dir, strategy, data_dir
+        )
     baselines = {}
     if BC in names:
         baselines[BC] = {**bc_info, "export": _export(behavior.actor_network, out_dir, BC)}

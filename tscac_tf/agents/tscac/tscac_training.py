@@ -35,11 +35,12 @@ from tscac_tf.networks.actor_network import ActorNetwork
 from tscac_tf.networks.feature_lookup import FeatureLookup
 from tscac_tf.networks.value_network import ValueNetwork
 from tscac_tf.specs import session_schema as ss
-from tscac_tf.training.trainer import Trainer
+from tscac_tf.training.trainer import CHECKPOINT_SUBDIR, Trainer
 
 logger = logging.getLogger(__name__)
 
 SUMMARY_FILE = "train_summary.json"
+SELECTION_FILE = "selected_checkpoint.json"  # in OUT/behavior: which π_β checkpoint is used
 EXPORT_SUBDIR = os.path.join("export", "rank")
 BEHAVIOR_EXPORT_SUBDIR = os.path.join("export", "behavior")
 POLICY_EXPORT_SUBDIR = os.path.join("export", "policy")  # TF-Agents PolicySaver
@@ -91,14 +92,15 @@ HELDOUT_TRANSITIONS = 65_536
 
 
 def behavior_heldout(
-    data_dir: str, agent: BehaviorCloningAgent, config: TscacConfig
+    data_dir: str, agent: BehaviorCloningAgent, config: TscacConfig, log: bool = True
 ) -> dict[str, float | int] | None:
     """How well π_β predicts the logged choice on the eval split, against a uniform choice.
 
     Every importance ratio and the BC reference rest on π_β, and its training loss cannot
     say whether it learned the logging policy or memorised the training steps: on the
     default preset its training cross-entropy falls from ln 50 = 3.91 to 3.64 over 1,500
-    steps while the held-out one rises above ln 50 (RESULTS.md, "Session 19").
+    steps while the held-out one rises above ln 50 (RESULTS.md, All policies, "Session
+    19"). `select_behavior_checkpoint` therefore chooses π_β by this figure.
 
     Returns:
       {"transitions", "cross_entropy", "uniform_cross_entropy" (mean ln K_t, the valid
@@ -157,21 +159,94 @@ def behavior_heldout(
         "top1_accuracy": float(means[2]),
         "uniform_top1_accuracy": float(means[3]),
     }
-    level = (
-        logging.WARNING if out["cross_entropy"] >= out["uniform_cross_entropy"] else logging.INFO
-    )
+    if log:
+        log_heldout(out)
+    return out
+
+
+def log_heldout(out: dict) -> None:
+    """Logs π_β's held-out fit (behavior_heldout's result); a warning when no better than uniform."""
+    worse = out["cross_entropy"] >= out["uniform_cross_entropy"]
     logger.log(
-        level,
+        logging.WARNING if worse else logging.INFO,
         "π_β on %d held-out transitions: cross-entropy %.4f (uniform %.4f), top-1 %.4f "
         "(uniform %.4f)%s",
-        count,
+        out["transitions"],
         out["cross_entropy"],
         out["uniform_cross_entropy"],
         out["top1_accuracy"],
         out["uniform_top1_accuracy"],
-        ": no better than a uniform choice" if level == logging.WARNING else "",
+        ": no better than a uniform choice" if worse else "",
     )
-    return out
+
+
+def _kept_checkpoints(checkpoint_dir: str) -> list[str]:
+    state = tf.train.get_checkpoint_state(checkpoint_dir)
+    return list(state.all_model_checkpoint_paths) if state else []
+
+
+def select_behavior_checkpoint(
+    data_dir: str, agent: BehaviorCloningAgent, stage_dir: str, config: TscacConfig
+) -> dict | None:
+    """Restores into `agent` the kept π_β checkpoint that best predicts held-out choices.
+
+    π_β is trained by maximum likelihood on the training steps and, past a point, fits
+    them by memorising: on the default preset its held-out cross-entropy is lowest near
+    step 500 and worse than a uniform choice's by step 1,500 (RESULTS.md, All policies,
+    "Session 19"). So, like any supervised model, it is chosen on held-out data: of the
+    checkpoints that STAGE_DIR/checkpoints keeps (LoopConfig.checkpoint_every and
+    max_checkpoints), the one with the lowest cross-entropy on the eval split (ties: the
+    later one). The held-out data are the logs' eval split, which NCIS also uses: fitting
+    the propensity model on the logs it weights is the usual practice, and the ground
+    truth does not use those logs at all.
+
+    The choice goes to STAGE_DIR/selected_checkpoint.json, which `behavior_checkpoint`
+    (the baselines) and later calls read: a call whose kept checkpoints are those the file
+    names restores the chosen one without scoring them again.
+
+    Returns:
+      The selection ({"checkpoint", "step", "heldout", "candidates"}), or None when there
+      is no checkpoint or no eval split (the agent then keeps its latest weights).
+    """
+    paths = _kept_checkpoints(os.path.join(stage_dir, CHECKPOINT_SUBDIR))
+    if not paths:
+        return None
+    checkpoint = tf.train.Checkpoint(agent=agent, step=agent.train_step_counter)
+    names = [os.path.basename(p) for p in paths]
+    selection_path = os.path.join(stage_dir, SELECTION_FILE)
+    if os.path.exists(selection_path):
+        with open(selection_path) as f:
+            selection = json.load(f)
+        if sorted(selection["candidates"]) == sorted(names):
+            chosen = paths[names.index(selection["checkpoint"])]
+            checkpoint.restore(chosen).assert_existing_objects_matched()
+            logger.info("π_β: %s, chosen earlier on held-out data (%s)", chosen, selection_path)
+            return selection
+    scores = {}
+    for path in paths:
+        checkpoint.restore(path).assert_existing_objects_matched()
+        heldout = behavior_heldout(data_dir, agent, config, log=False)
+        if heldout is None:  # no eval split (logged): keep the latest
+            checkpoint.restore(paths[-1]).assert_existing_objects_matched()
+            return None
+        scores[path] = heldout
+    # all_model_checkpoint_paths runs oldest first: on a tie the later checkpoint wins.
+    chosen = min(reversed(paths), key=lambda p: scores[p]["cross_entropy"])
+    checkpoint.restore(chosen).assert_existing_objects_matched()
+    selection = {
+        "checkpoint": os.path.basename(chosen),
+        "step": int(agent.train_step_counter.numpy()),
+        "heldout": scores[chosen],
+        "candidates": {os.path.basename(p): scores[p]["cross_entropy"] for p in paths},
+    }
+    with open(selection_path, "w") as f:
+        json.dump(selection, f, indent=1, sort_keys=True)
+    logger.info(
+        "π_β: %s has the lowest held-out cross-entropy of the kept checkpoints (%s); restored",
+        selection["checkpoint"],
+        ", ".join(f"{n} {ce:.4f}" for n, ce in selection["candidates"].items()),
+    )
+    return selection
 
 
 @dataclasses.dataclass
@@ -261,6 +336,7 @@ def train_tscac(
         agents = build_agents(tables, config)
     dataset = dataset_fn(config)
     stages = {}
+    selection = None
     plan = [
         ("behavior", agents.behavior, config.behavior.num_steps),
         ("stage_one", agents.stage_one, config.stage_one.num_steps),
@@ -272,7 +348,16 @@ def train_tscac(
         )
         losses = trainer.run(steps)
         stages[name] = {"steps": trainer.step, "final_losses": losses or None}
-    heldout = behavior_heldout(data_dir, agents.behavior, config)
+        if name == "behavior" and config.behavior.select_by_heldout:
+            selection = select_behavior_checkpoint(
+                data_dir, agents.behavior, os.path.join(out_dir, name), config
+            )
+            stages[name]["selected"] = selection and selection["checkpoint"]
+    if selection:
+        heldout = selection["heldout"]
+        log_heldout(heldout)
+    else:
+        heldout = behavior_heldout(data_dir, agents.behavior, config)
     # π_β through the same `rank` signature: the BC reference of the evaluation.
     behavior_dir = os.path.join(out_dir, BEHAVIOR_EXPORT_SUBDIR)
     shutil.rmtree(behavior_dir, ignore_errors=True)

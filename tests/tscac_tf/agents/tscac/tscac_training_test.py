@@ -6,6 +6,7 @@ import tscac_tf  # noqa: F401  (first: pins Keras 2 before TensorFlow loads)
 
 import dataclasses
 import logging
+import os
 import shutil
 import types
 
@@ -106,3 +107,47 @@ def test_behaviour_heldout_fit_without_an_eval_split_is_none_and_logged(tmp_path
     with caplog.at_level(logging.WARNING, logger=tscac_training.__name__):
         assert _heldout(tmp_path, config, 0.0) is None
     assert "no eval split" in caplog.text
+
+
+def test_behaviour_model_is_the_kept_checkpoint_that_best_predicts_heldout_choices(
+    tmp_path, tables, config, monkeypatch
+):
+    from tscac_tf.agents.baselines import training as baselines_training
+
+    data = tmp_path / "data"
+    ft.write_fake_candidate_sessions(str(data), ft.FakeTransitionsConfig(num_sessions=60))
+    agent = tscac_training.build_agents(tables, config).behavior
+    agent.initialize()
+    stage_dir = tmp_path / "run" / "behavior"
+    checkpoint = tf.train.Checkpoint(agent=agent, step=agent.train_step_counter)
+    manager = tf.train.CheckpointManager(checkpoint, str(stage_dir / "checkpoints"), 3)
+    variables = agent.actor_network.trainable_variables
+    start = [v.numpy() for v in variables]
+    scores, weights = {}, {}
+    # Scaled copies of one network: the last, the most confident, predicts worst.
+    for step, scale in ((10, 0.5), (20, 1.0), (30, 40.0)):
+        for v, value in zip(variables, start, strict=True):
+            v.assign(value * scale)
+        agent.train_step_counter.assign(step)
+        path = manager.save(checkpoint_number=step)
+        scores[path] = tscac_training.behavior_heldout(str(data), agent, config)["cross_entropy"]
+        weights[path] = [v.numpy() for v in variables]
+    best = min(scores, key=scores.get)
+    assert best != manager.latest_checkpoint
+
+    selection = tscac_training.select_behavior_checkpoint(str(data), agent, str(stage_dir), config)
+    assert selection["checkpoint"] == os.path.basename(best)
+    assert selection["heldout"]["cross_entropy"] == pytest.approx(scores[best])
+    assert selection["step"] == int(agent.train_step_counter.numpy())
+    for v, value in zip(variables, weights[best], strict=True):
+        np.testing.assert_array_equal(v.numpy(), value)
+    # The baselines restore the same checkpoint from the run's directory ...
+    assert baselines_training.behavior_checkpoint(str(tmp_path / "run")) == best
+    # ... and a later call reads the recorded choice instead of scoring again.
+    for v in variables:
+        v.assign(tf.zeros_like(v))
+    monkeypatch.setattr(tscac_training, "behavior_heldout", None)  # a call would fail
+    again = tscac_training.select_behavior_checkpoint(str(data), agent, str(stage_dir), config)
+    assert again == selection
+    for v, value in zip(variables, weights[best], strict=True):
+        np.testing.assert_array_equal(v.numpy(), value)
