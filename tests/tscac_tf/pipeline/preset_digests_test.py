@@ -27,31 +27,26 @@ def test_the_orchestrators_child_process_computes_the_same_digests():
     assert preset_digests.digests("default") != in_process
 
 
-def test_stage_two_settings_retrain_tscac_and_the_baselines_that_share_them(monkeypatch):
+@pytest.mark.parametrize(
+    "stage, changed",
+    [
+        # The baselines' actor-critic takes stage two's step count (baselines.config.preset).
+        ("stage_two", {"train", "baselines"}),
+        # π_β's settings reach everything built on it.
+        ("behavior", {"behavior", "train", "baselines"}),
+    ],
+)
+def test_a_stages_step_count_retrains_what_uses_it(monkeypatch, stage, changed):
     before = preset_digests.digests("small")
-    _with_small(
-        monkeypatch,
-        lambda c: dataclasses.replace(
-            c, stage_two=dataclasses.replace(c.stage_two, num_steps=c.stage_two.num_steps + 1)
-        ),
-    )
-    # The baselines' actor-critic takes stage two's step count (baselines.config.preset).
-    assert _changed(before, preset_digests.digests("small")) == {"train", "baselines"}
 
+    def more_steps(c):
+        settings = getattr(c, stage)
+        return dataclasses.replace(
+            c, **{stage: dataclasses.replace(settings, num_steps=settings.num_steps + 1)}
+        )
 
-def test_behaviour_settings_retrain_behaviour_and_everything_built_on_it(monkeypatch):
-    before = preset_digests.digests("small")
-    _with_small(
-        monkeypatch,
-        lambda c: dataclasses.replace(
-            c, behavior=dataclasses.replace(c.behavior, num_steps=c.behavior.num_steps + 1)
-        ),
-    )
-    assert _changed(before, preset_digests.digests("small")) == {
-        "behavior",
-        "train",
-        "baselines",
-    }
+    _with_small(monkeypatch, more_steps)
+    assert _changed(before, preset_digests.digests("small")) == changed
 
 
 def test_a_penalty_retrains_tscac_and_the_baselines_but_keeps_the_behaviour_policy(
