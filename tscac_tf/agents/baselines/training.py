@@ -178,7 +178,7 @@ def _behavior(lookup, config, dataset, tscac_out_dir, out_dir, strategy, data_di
     info = {"steps": trainer.step, "final_losses": losses or None}
     if config.tscac.behavior.select_by_heldout:
         selection = tscac_training.select_behavior_checkpoint(
-            data_dir, agent, os.path.join(out_dir, BC), config.tscac
+            data_dir, agent, os.path.join(out_dir, BC), config.tscac, reuse=not losses
         )
         info["selected"] = selection and selection["checkpoint"]
     return agent, info

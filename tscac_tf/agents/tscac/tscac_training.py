@@ -186,7 +186,11 @@ def _kept_checkpoints(checkpoint_dir: str) -> list[str]:
 
 
 def select_behavior_checkpoint(
-    data_dir: str, agent: BehaviorCloningAgent, stage_dir: str, config: TscacConfig
+    data_dir: str,
+    agent: BehaviorCloningAgent,
+    stage_dir: str,
+    config: TscacConfig,
+    reuse: bool = True,
 ) -> dict | None:
     """Restores into `agent` the kept π_β checkpoint that best predicts held-out choices.
 
@@ -202,7 +206,8 @@ def select_behavior_checkpoint(
 
     The choice goes to STAGE_DIR/selected_checkpoint.json, which `behavior_checkpoint`
     (the baselines) and later calls read: a call whose kept checkpoints are those the file
-    names restores the chosen one without scoring them again.
+    names restores the chosen one without scoring them again (unless `reuse` is False:
+    the caller has just trained π_β, so a file left from an earlier run is stale).
 
     Returns:
       The selection ({"checkpoint", "step", "heldout", "candidates"}), or None when there
@@ -214,7 +219,7 @@ def select_behavior_checkpoint(
     checkpoint = tf.train.Checkpoint(agent=agent, step=agent.train_step_counter)
     names = [os.path.basename(p) for p in paths]
     selection_path = os.path.join(stage_dir, SELECTION_FILE)
-    if os.path.exists(selection_path):
+    if reuse and os.path.exists(selection_path):
         with open(selection_path) as f:
             selection = json.load(f)
         if sorted(selection["candidates"]) == sorted(names):
@@ -350,7 +355,7 @@ def train_tscac(
         stages[name] = {"steps": trainer.step, "final_losses": losses or None}
         if name == "behavior" and config.behavior.select_by_heldout:
             selection = select_behavior_checkpoint(
-                data_dir, agents.behavior, os.path.join(out_dir, name), config
+                data_dir, agents.behavior, os.path.join(out_dir, name), config, reuse=not losses
             )
             stages[name]["selected"] = selection and selection["checkpoint"]
     if selection:

@@ -5,6 +5,7 @@ import tscac_tf  # noqa: F401  (first: pins Keras 2 before TensorFlow loads)
 # isort: split
 
 import dataclasses
+import json
 import logging
 import os
 import shutil
@@ -151,3 +152,12 @@ def test_behaviour_model_is_the_kept_checkpoint_that_best_predicts_heldout_choic
     assert again == selection
     for v, value in zip(variables, weights[best], strict=True):
         np.testing.assert_array_equal(v.numpy(), value)
+    # After training π_β again, a caller asks for a fresh choice: the file is not trusted.
+    monkeypatch.undo()
+    (stage_dir / tscac_training.SELECTION_FILE).write_text(
+        json.dumps({**selection, "checkpoint": os.path.basename(manager.latest_checkpoint)})
+    )
+    fresh = tscac_training.select_behavior_checkpoint(
+        str(data), agent, str(stage_dir), config, reuse=False
+    )
+    assert fresh["checkpoint"] == os.path.basename(best)
