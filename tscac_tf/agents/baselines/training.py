@@ -145,11 +145,9 @@ def behavior_checkpoint(tscac_out_dir: str | None) -> str | None:
         return None
     stage_dir = os.path.join(tscac_out_dir, "behavior")
     latest = tf.train.latest_checkpoint(os.path.join(stage_dir, CHECKPOINT_SUBDIR))
-    selection_path = os.path.join(stage_dir, tscac_training.SELECTION_FILE)
-    if latest and os.path.exists(selection_path):
-        with open(selection_path) as f:
-            chosen = json.load(f)["checkpoint"]
-        return os.path.join(os.path.dirname(latest), chosen)
+    selection = tscac_training.recorded_selection(stage_dir)
+    if latest and selection:
+        return os.path.join(os.path.dirname(latest), selection["checkpoint"])
     return latest
 
 

@@ -180,6 +180,15 @@ def log_heldout(out: dict) -> None:
     )
 
 
+def recorded_selection(stage_dir: str) -> dict | None:
+    """The π_β choice recorded in STAGE_DIR/selected_checkpoint.json, or None."""
+    path = os.path.join(stage_dir, SELECTION_FILE)
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
 def _kept_checkpoints(checkpoint_dir: str) -> list[str]:
     state = tf.train.get_checkpoint_state(checkpoint_dir)
     return list(state.all_model_checkpoint_paths) if state else []
@@ -219,14 +228,12 @@ def select_behavior_checkpoint(
     checkpoint = tf.train.Checkpoint(agent=agent, step=agent.train_step_counter)
     names = [os.path.basename(p) for p in paths]
     selection_path = os.path.join(stage_dir, SELECTION_FILE)
-    if reuse and os.path.exists(selection_path):
-        with open(selection_path) as f:
-            selection = json.load(f)
-        if sorted(selection["candidates"]) == sorted(names):
-            chosen = paths[names.index(selection["checkpoint"])]
-            checkpoint.restore(chosen).assert_existing_objects_matched()
-            logger.info("π_β: %s, chosen earlier on held-out data (%s)", chosen, selection_path)
-            return selection
+    selection = recorded_selection(stage_dir) if reuse else None
+    if selection and sorted(selection["candidates"]) == sorted(names):
+        chosen = paths[names.index(selection["checkpoint"])]
+        checkpoint.restore(chosen).assert_existing_objects_matched()
+        logger.info("π_β: %s, chosen earlier on held-out data (%s)", chosen, selection_path)
+        return selection
     scores = {}
     for path in paths:
         checkpoint.restore(path).assert_existing_objects_matched()
