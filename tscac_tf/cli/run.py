@@ -55,10 +55,15 @@ def _summary(results, workdir: str) -> str:
         lines.append(
             f"  {name:<11} {'cached' if result.cached else f'{result.seconds:7.1f}s'}  {result.output_dir}"
         )
-    heldout = results["behavior"].metrics.get("behavior_heldout") if "behavior" in results else None
+    metrics = results["behavior"].metrics if "behavior" in results else {}
+    heldout, training = metrics.get("behavior_heldout"), metrics.get("behavior_training")
     if heldout:
         worse = heldout["cross_entropy"] >= heldout["uniform_cross_entropy"]
-        lines += ["", f"π_β on {heldout['transitions']:,} held-out steps: cross-entropy "
+        chosen = ""
+        if training and "step" in heldout:
+            stopped = " (stopped early)" if training.get("stopped_early_at") is not None else ""
+            chosen = f" (step {heldout['step']:,} of the {training['steps']:,} trained{stopped})"
+        lines += ["", f"π_β{chosen} on {heldout['transitions']:,} held-out steps: cross-entropy "
                   f"{heldout['cross_entropy']:.3f} against a uniform choice's "
                   f"{heldout['uniform_cross_entropy']:.3f}"
                   + (" (no better: its importance ratios and the BC reference are weak)" if worse else "")]  # fmt: skip

@@ -168,9 +168,14 @@ def _candidates(inputs, out, params):
 def _behavior(inputs, out, params):
     argv = ["train", "--data", inputs["candidates"], "--out", out, "--preset", params["preset"]]
     _cli([*argv, "--behavior-only"], out)
-    summary = os.path.join(out, "train_summary.json")
-    heldout = _read_json(summary).get("behavior_heldout") if os.path.exists(summary) else None
-    return {"behavior_heldout": heldout} if heldout else {}
+    path = os.path.join(out, "train_summary.json")
+    summary = _read_json(path) if os.path.exists(path) else {}
+    heldout = summary.get("behavior_heldout")
+    if not heldout:
+        return {}
+    stage = summary["stages"]["behavior"]
+    training = {k: stage.get(k) for k in ("steps", "stopped_early_at", "heldout_curve")}
+    return {"behavior_heldout": heldout, "behavior_training": training}
 
 
 def _train(inputs, out, params, threads: int | None = None):

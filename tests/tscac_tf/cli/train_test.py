@@ -51,6 +51,9 @@ def test_train_writes_every_stage_and_an_export_equal_to_the_trained_actor(
     selected = summary["stages"]["behavior"]["selected"]
     kept = tf.train.get_checkpoint_state(os.path.join(out, "behavior", "checkpoints"))
     assert selected in {os.path.basename(p) for p in kept.all_model_checkpoint_paths}
+    # scored as it trained (once here: 4 steps, fewer than the small preset's interval)
+    assert summary["stages"]["behavior"]["heldout_curve"] == {"4": heldout["cross_entropy"]}
+    assert summary["stages"]["behavior"]["stopped_early_at"] is None
     assert heldout["transitions"] > 0
     assert 0 < heldout["uniform_cross_entropy"] <= np.log(8)
     assert np.isfinite(heldout["cross_entropy"])

@@ -52,9 +52,14 @@ def test_report_has_finite_ground_truth_for_every_policy(main_job):
         assert p["sessions"] > 0
     assert "| tscac |" in first.stdout  # the final summary prints the table
     # and π_β's held-out fit, recorded in the behaviour component's lineage
-    behavior = runner.read_metadata(_only_run(workdir, "behavior"))["metrics"]["behavior_heldout"]
+    metrics = runner.read_metadata(_only_run(workdir, "behavior"))["metrics"]
+    behavior, training = metrics["behavior_heldout"], metrics["behavior_training"]
     assert behavior["transitions"] > 0 and math.isfinite(behavior["cross_entropy"])
-    assert f"π_β on {behavior['transitions']:,} held-out steps" in first.stdout
+    # the chosen step is one the run scored, with the score it had then
+    assert training["heldout_curve"][str(behavior["step"])] == behavior["cross_entropy"]
+    assert behavior["step"] <= training["steps"]
+    assert f"π_β (step {behavior['step']:,} of the {training['steps']:,} trained" in first.stdout
+    assert f"on {behavior['transitions']:,} held-out steps" in first.stdout
     # the served path: every learned policy again, on the retrieval index's candidates
     served = report["served_path"]["policies"]
     assert set(served) == {n for n, p in policies.items() if p["group"] == "policy"}

@@ -169,16 +169,9 @@ def _behavior(lookup, config, dataset, tscac_out_dir, out_dir, strategy, data_di
             ) from e
         logger.info("bc: behaviour model restored from %s", source)
         return agent, {"steps": int(agent.train_step_counter.numpy()), "restored_from": source}
-    trainer = Trainer(
-        agent, dataset, os.path.join(out_dir, BC), config.tscac.loop, strategy, name=BC
+    info, _ = tscac_training.train_behavior(
+        agent, dataset, os.path.join(out_dir, BC), config.tscac, data_dir, strategy, name=BC
     )
-    losses = trainer.run(config.tscac.behavior.num_steps)
-    info = {"steps": trainer.step, "final_losses": losses or None}
-    if config.tscac.behavior.select_by_heldout:
-        selection = tscac_training.select_behavior_checkpoint(
-            data_dir, agent, os.path.join(out_dir, BC), config.tscac, reuse=not losses
-        )
-        info["selected"] = selection and selection["checkpoint"]
     return agent, info
 
 

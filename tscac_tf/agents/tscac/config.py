@@ -266,7 +266,9 @@ def _default() -> TscacConfig:
     256 transitions is ~2.5 epochs of the ~150K training steps for each stage.
     """
     return TscacConfig(
-        behavior=BehaviorCloningConfig(num_steps=1500),
+        # π_β's held-out fit is best near step 500-600 and worse than uniform by 1,500
+        # (RESULTS.md, All policies, sessions 19-20): scored every 200 steps, it stops early.
+        behavior=BehaviorCloningConfig(num_steps=1500, heldout_every=200),
         stage_one=StageOneConfig(num_steps=1500),
         stage_two=StageTwoConfig(num_steps=1500),
         loop=LoopConfig(checkpoint_every=500, log_every=250),
@@ -286,7 +288,7 @@ def _pure() -> TscacConfig:
     return TscacConfig(
         network=network,
         batch_size=512,
-        behavior=BehaviorCloningConfig(num_steps=20000),
+        behavior=BehaviorCloningConfig(num_steps=20000, heldout_every=1000),
         stage_one=StageOneConfig(num_steps=100000),
         stage_two=StageTwoConfig(num_steps=100000),
         loop=LoopConfig(

@@ -41,6 +41,7 @@ logger = logging.getLogger(__name__)
 
 SUMMARY_FILE = "train_summary.json"
 SELECTION_FILE = "selected_checkpoint.json"  # in OUT/behavior: which π_β checkpoint is used
+HELDOUT_FILE = "heldout_scores.json"  # in OUT/behavior: π_β's held-out scores as it trained
 EXPORT_SUBDIR = os.path.join("export", "rank")
 BEHAVIOR_EXPORT_SUBDIR = os.path.join("export", "behavior")
 POLICY_EXPORT_SUBDIR = os.path.join("export", "policy")  # TF-Agents PolicySaver
@@ -182,11 +183,20 @@ def log_heldout(out: dict) -> None:
 
 def recorded_selection(stage_dir: str) -> dict | None:
     """The π_β choice recorded in STAGE_DIR/selected_checkpoint.json, or None."""
-    path = os.path.join(stage_dir, SELECTION_FILE)
+    return _read_json(os.path.join(stage_dir, SELECTION_FILE))
+
+
+def _read_json(path: str) -> dict | None:
     if not os.path.exists(path):
         return None
     with open(path) as f:
         return json.load(f)
+
+
+def _write_json(path: str, value: dict) -> None:
+    with open(path + ".tmp", "w") as f:
+        json.dump(value, f, indent=1, sort_keys=True)
+    os.replace(path + ".tmp", path)  # a run killed mid-write leaves the old file
 
 
 def _kept_checkpoints(checkpoint_dir: str) -> list[str]:
@@ -199,24 +209,25 @@ def select_behavior_checkpoint(
     agent: BehaviorCloningAgent,
     stage_dir: str,
     config: TscacConfig,
-    reuse: bool = True,
+    scores: dict[str, dict] | None = None,
 ) -> dict | None:
     """Restores into `agent` the kept π_β checkpoint that best predicts held-out choices.
 
     π_β is trained by maximum likelihood on the training steps and, past a point, fits
     them by memorising: on the default preset its held-out cross-entropy is lowest near
-    step 500 and worse than a uniform choice's by step 1,500 (RESULTS.md, All policies,
-    "Session 19"). So, like any supervised model, it is chosen on held-out data: of the
-    checkpoints that STAGE_DIR/checkpoints keeps (LoopConfig.checkpoint_every and
-    max_checkpoints), the one with the lowest cross-entropy on the eval split (ties: the
-    later one). The held-out data are the logs' eval split, which NCIS also uses: fitting
-    the propensity model on the logs it weights is the usual practice, and the ground
-    truth does not use those logs at all.
+    step 500-600 and worse than a uniform choice's by step 1,500 (RESULTS.md, All
+    policies, sessions 19-20). So, like any supervised model, it is chosen on held-out
+    data: of the checkpoints that STAGE_DIR/checkpoints keeps, the one with the lowest
+    cross-entropy on the eval split (ties: the later one). The held-out data are the logs'
+    eval split, which NCIS also uses: fitting the propensity model on the logs it weights
+    is the usual practice, and the ground truth does not use those logs at all.
 
     The choice goes to STAGE_DIR/selected_checkpoint.json, which `behavior_checkpoint`
-    (the baselines) and later calls read: a call whose kept checkpoints are those the file
-    names restores the chosen one without scoring them again (unless `reuse` is False:
-    the caller has just trained π_β, so a file left from an earlier run is stale).
+    (the baselines) reads.
+
+    Args:
+      scores: {checkpoint file name: behavior_heldout's result} already measured (by
+        train_behavior while it trained); the kept checkpoints without one are scored.
 
     Returns:
       The selection ({"checkpoint", "step", "heldout", "candidates"}), or None when there
@@ -226,39 +237,147 @@ def select_behavior_checkpoint(
     if not paths:
         return None
     checkpoint = tf.train.Checkpoint(agent=agent, step=agent.train_step_counter)
-    names = [os.path.basename(p) for p in paths]
-    selection_path = os.path.join(stage_dir, SELECTION_FILE)
-    selection = recorded_selection(stage_dir) if reuse else None
-    if selection and sorted(selection["candidates"]) == sorted(names):
-        chosen = paths[names.index(selection["checkpoint"])]
-        checkpoint.restore(chosen).assert_existing_objects_matched()
-        logger.info("π_β: %s, chosen earlier on held-out data (%s)", chosen, selection_path)
-        return selection
-    scores = {}
+    scores = dict(scores or {})
     for path in paths:
+        name = os.path.basename(path)
+        if name in scores:
+            continue
         checkpoint.restore(path).assert_existing_objects_matched()
         heldout = behavior_heldout(data_dir, agent, config, log=False)
         if heldout is None:  # no eval split (logged): keep the latest
             checkpoint.restore(paths[-1]).assert_existing_objects_matched()
             return None
-        scores[path] = heldout
+        scores[name] = {**heldout, "step": int(agent.train_step_counter.numpy())}
     # all_model_checkpoint_paths runs oldest first: on a tie the later checkpoint wins.
-    chosen = min(reversed(paths), key=lambda p: scores[p]["cross_entropy"])
+    chosen = min(reversed(paths), key=lambda p: scores[os.path.basename(p)]["cross_entropy"])
     checkpoint.restore(chosen).assert_existing_objects_matched()
+    name = os.path.basename(chosen)
     selection = {
-        "checkpoint": os.path.basename(chosen),
+        "checkpoint": name,
         "step": int(agent.train_step_counter.numpy()),
-        "heldout": scores[chosen],
-        "candidates": {os.path.basename(p): scores[p]["cross_entropy"] for p in paths},
+        "heldout": scores[name],
+        "candidates": {
+            os.path.basename(p): scores[os.path.basename(p)]["cross_entropy"] for p in paths
+        },
     }
-    with open(selection_path, "w") as f:
-        json.dump(selection, f, indent=1, sort_keys=True)
+    _write_json(os.path.join(stage_dir, SELECTION_FILE), selection)
     logger.info(
         "π_β: %s has the lowest held-out cross-entropy of the kept checkpoints (%s); restored",
-        selection["checkpoint"],
+        name,
         ", ".join(f"{n} {ce:.4f}" for n, ce in selection["candidates"].items()),
     )
     return selection
+
+
+def _has_split(data_dir: str, split: str) -> bool:
+    try:
+        session_io.session_files(data_dir, split)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def _scorings_since_best(scores: dict[str, dict]) -> tuple[int, dict]:
+    """(scorings after the best one, the best one); ties go to the later scoring."""
+    ordered = sorted(scores.values(), key=lambda s: s["step"])
+    best = min(reversed(ordered), key=lambda s: s["cross_entropy"])
+    return sum(s["step"] > best["step"] for s in ordered), best
+
+
+def train_behavior(
+    agent: BehaviorCloningAgent,
+    dataset: tf.data.Dataset,
+    stage_dir: str,
+    config: TscacConfig,
+    data_dir: str,
+    strategy: tf.distribute.Strategy | None = None,
+    name: str = "behavior",
+) -> tuple[dict, dict | None]:
+    """Trains π_β into STAGE_DIR, scored on held-out data as it goes, and stops early.
+
+    With `config.behavior.select_by_heldout` (and an eval split), π_β is checkpointed and
+    scored by `behavior_heldout` every `heldout_every` steps; training stops once
+    `patience` scorings in a row have not beaten the best, and the best kept checkpoint
+    is restored (select_behavior_checkpoint). The checkpoints kept are the last
+    patience + 1, so the best is always among them. Without selection, it trains all
+    num_steps and keeps its last weights.
+
+    A run killed part-way resumes from the latest checkpoint with the scores measured so
+    far (STAGE_DIR/heldout_scores.json); a run that stopped early is not trained further
+    when started again. A stage directory with no checkpoint starts a fresh record.
+
+    Returns:
+      (the stage's summary: {"steps", "final_losses"}, plus, when selected,
+       {"selected", "stopped_early_at" (a step, or None), "heldout_curve" ({step: CE})};
+       the selection, or None).
+    """
+    behavior = config.behavior
+    if behavior.select_by_heldout and not _has_split(data_dir, ss.EVAL_SPLIT):
+        logger.warning("%s has no %s split: π_β is not chosen on held-out data; its last "
+                       "checkpoint is used", data_dir, ss.EVAL_SPLIT)  # fmt: skip
+    if not behavior.select_by_heldout or not _has_split(data_dir, ss.EVAL_SPLIT):
+        trainer = Trainer(agent, dataset, stage_dir, config.loop, strategy, name=name)
+        losses = trainer.run(behavior.num_steps)
+        return {"steps": trainer.step, "final_losses": losses or None}, None
+    every = behavior.heldout_every or config.loop.checkpoint_every
+    scorings = -(-behavior.num_steps // every)
+    keep = behavior.patience + 1 if behavior.patience else scorings + 1
+    loop = dataclasses.replace(config.loop, checkpoint_every=every, max_checkpoints=keep)
+    trainer = Trainer(agent, dataset, stage_dir, loop, strategy, name=name)
+    record_path = os.path.join(stage_dir, HELDOUT_FILE)
+    record = _read_json(record_path) if trainer.restored_from else None
+    record = record or {"scores": {}, "stopped_early_at": None}
+    scores = record["scores"]
+    losses: dict[str, float] = {}
+    while True:
+        latest = trainer.checkpoint_manager.latest_checkpoint
+        if latest and os.path.basename(latest) not in scores:
+            # The agent holds the latest checkpoint's weights: just saved, or restored.
+            heldout = behavior_heldout(data_dir, agent, config, log=False)
+            scores[os.path.basename(latest)] = {**heldout, "step": trainer.step}
+            since, best = _scorings_since_best(scores)
+            logger.info(
+                "%s: step %d, held-out cross-entropy %.4f (uniform %.4f); best %.4f at step %d",
+                name,
+                trainer.step,
+                heldout["cross_entropy"],
+                heldout["uniform_cross_entropy"],
+                best["cross_entropy"],
+                best["step"],
+            )
+            if (
+                behavior.patience
+                and since >= behavior.patience
+                and (trainer.step < behavior.num_steps)
+            ):
+                record["stopped_early_at"] = trainer.step
+                logger.info(
+                    "%s: %d scorings without a better held-out fit than step %d's: stopped "
+                    "at step %d of %d",
+                    name,
+                    since,
+                    best["step"],
+                    trainer.step,
+                    behavior.num_steps,
+                )
+            _write_json(record_path, record)
+        if record["stopped_early_at"] is not None or trainer.step >= behavior.num_steps:
+            break
+        target = min(behavior.num_steps, (trainer.step // every + 1) * every)
+        losses = trainer.run(target) or losses
+    trained = trainer.step  # before the selection restores an earlier step
+    selection = select_behavior_checkpoint(data_dir, agent, stage_dir, config, scores)
+    info = {
+        "steps": trained,
+        "final_losses": losses or None,
+        "selected": selection and selection["checkpoint"],
+        "stopped_early_at": record["stopped_early_at"],
+        "heldout_curve": {
+            str(s["step"]): s["cross_entropy"]
+            for s in sorted(scores.values(), key=lambda s: s["step"])
+        },
+    }
+    return info, selection
 
 
 @dataclasses.dataclass
@@ -355,16 +474,15 @@ def train_tscac(
         ("stage_two", agents.stage_two, config.stage_two.num_steps),
     ]
     for name, agent, steps in plan[:1] if behavior_only else plan:
-        trainer = Trainer(
-            agent, dataset, os.path.join(out_dir, name), config.loop, strategy, name=name
-        )
+        stage_dir = os.path.join(out_dir, name)
+        if name == "behavior":
+            stages[name], selection = train_behavior(
+                agent, dataset, stage_dir, config, data_dir, strategy, name=name
+            )
+            continue
+        trainer = Trainer(agent, dataset, stage_dir, config.loop, strategy, name=name)
         losses = trainer.run(steps)
         stages[name] = {"steps": trainer.step, "final_losses": losses or None}
-        if name == "behavior" and config.behavior.select_by_heldout:
-            selection = select_behavior_checkpoint(
-                data_dir, agents.behavior, os.path.join(out_dir, name), config, reuse=not losses
-            )
-            stages[name]["selected"] = selection and selection["checkpoint"]
     if selection:
         heldout = selection["heldout"]
         log_heldout(heldout)

@@ -144,20 +144,139 @@ def test_behaviour_model_is_the_kept_checkpoint_that_best_predicts_heldout_choic
         np.testing.assert_array_equal(v.numpy(), value)
     # The baselines restore the same checkpoint from the run's directory ...
     assert baselines_training.behavior_checkpoint(str(tmp_path / "run")) == best
-    # ... and a later call reads the recorded choice instead of scoring again.
+    # ... and a call given the checkpoints' scores (train_behavior's) does not score again.
     for v in variables:
         v.assign(tf.zeros_like(v))
+    known = {os.path.basename(p): {"cross_entropy": ce, "step": 0} for p, ce in scores.items()}
     monkeypatch.setattr(tscac_training, "behavior_heldout", None)  # a call would fail
-    again = tscac_training.select_behavior_checkpoint(str(data), agent, str(stage_dir), config)
-    assert again == selection
+    again = tscac_training.select_behavior_checkpoint(
+        str(data), agent, str(stage_dir), config, known
+    )
+    assert again["checkpoint"] == selection["checkpoint"]
     for v, value in zip(variables, weights[best], strict=True):
         np.testing.assert_array_equal(v.numpy(), value)
-    # After training π_β again, a caller asks for a fresh choice: the file is not trusted.
-    monkeypatch.undo()
-    (stage_dir / tscac_training.SELECTION_FILE).write_text(
-        json.dumps({**selection, "checkpoint": os.path.basename(manager.latest_checkpoint)})
+
+
+class _ScriptedHeldout:
+    """behavior_heldout's stand-in: a fixed cross-entropy per training step; it records the
+    steps it scored and the weights it saw, and fails at `fail_at`."""
+
+    def __init__(self, curve: dict[int, float], fail_at: int | None = None):
+        self.curve, self.fail_at = curve, fail_at
+        self.steps, self.weights = [], {}
+
+    def __call__(self, data_dir, agent, config, log=True):
+        step = int(agent.train_step_counter.numpy())
+        if step == self.fail_at:
+            raise RuntimeError(f"killed at step {step}")
+        self.steps.append(step)
+        self.weights[step] = [v.numpy() for v in agent.actor_network.trainable_variables]
+        return {
+            "transitions": 1,
+            "cross_entropy": self.curve[step],
+            "uniform_cross_entropy": 3.0,
+            "top1_accuracy": 0.0,
+            "uniform_top1_accuracy": 0.0,
+        }
+
+
+# Best at step 20; steps 30 and 40 do not beat it.
+_CURVE = {10: 3.0, 20: 2.5, 30: 2.7, 40: 2.6, 50: 2.4, 60: 2.3}
+
+
+def _behaviour_run(tables, config, dataset, data, stage_dir, **behaviour):
+    behavior = dataclasses.replace(config.behavior, heldout_every=10, **behaviour)
+    config = dataclasses.replace(config, behavior=behavior)
+    agent = tscac_training.build_agents(tables, config).behavior
+    return agent, tscac_training.train_behavior(agent, dataset, str(stage_dir), config, str(data))
+
+
+@pytest.fixture()
+def behaviour_data(tmp_path):
+    data = tmp_path / "data"
+    ft.write_fake_candidate_sessions(str(data), ft.FakeTransitionsConfig(num_sessions=8))
+    return data
+
+
+def test_behaviour_training_stops_after_patience_scorings_without_a_better_fit(
+    tmp_path, tables, config, dataset, behaviour_data, monkeypatch
+):
+    stage_dir = tmp_path / "behavior"
+    scripted = _ScriptedHeldout(_CURVE)
+    monkeypatch.setattr(tscac_training, "behavior_heldout", scripted)
+    agent, (info, selection) = _behaviour_run(
+        tables, config, dataset, behaviour_data, stage_dir, num_steps=60, patience=2
     )
-    fresh = tscac_training.select_behavior_checkpoint(
-        str(data), agent, str(stage_dir), config, reuse=False
+    assert scripted.steps == [10, 20, 30, 40]  # stopped before the later, better steps
+    assert info["stopped_early_at"] == 40 and info["steps"] == 40
+    assert info["heldout_curve"] == {"10": 3.0, "20": 2.5, "30": 2.7, "40": 2.6}
+    assert info["selected"] == selection["checkpoint"] == "ckpt-20"
+    assert selection["heldout"]["cross_entropy"] == 2.5
+    # patience + 1 checkpoints are kept, so the best is one of them; its weights are restored
+    assert sorted(selection["candidates"]) == ["ckpt-20", "ckpt-30", "ckpt-40"]
+    for v, value in zip(agent.actor_network.trainable_variables, scripted.weights[20], strict=True):
+        np.testing.assert_array_equal(v.numpy(), value)
+    assert not np.allclose(scripted.weights[20][0], scripted.weights[40][0])
+
+    # Started again, a run that stopped early trains no further and scores nothing.
+    monkeypatch.setattr(tscac_training, "behavior_heldout", _ScriptedHeldout({}))
+    again, (info2, selection2) = _behaviour_run(
+        tables, config, dataset, behaviour_data, stage_dir, num_steps=60, patience=2
     )
-    assert fresh["checkpoint"] == os.path.basename(best)
+    assert info2["steps"] == 40 and info2["stopped_early_at"] == 40
+    assert selection2 == selection
+    for v, value in zip(again.actor_network.trainable_variables, scripted.weights[20], strict=True):
+        np.testing.assert_array_equal(v.numpy(), value)
+
+
+def test_behaviour_training_killed_part_way_resumes_with_the_scores_it_had(
+    tmp_path, tables, config, dataset, behaviour_data, monkeypatch
+):
+    stage_dir = tmp_path / "behavior"
+    killed = _ScriptedHeldout(_CURVE, fail_at=30)
+    monkeypatch.setattr(tscac_training, "behavior_heldout", killed)
+    with pytest.raises(RuntimeError, match="killed at step 30"):
+        _behaviour_run(tables, config, dataset, behaviour_data, stage_dir, num_steps=60, patience=2)
+    resumed = _ScriptedHeldout(_CURVE)
+    monkeypatch.setattr(tscac_training, "behavior_heldout", resumed)
+    _, (info, selection) = _behaviour_run(
+        tables, config, dataset, behaviour_data, stage_dir, num_steps=60, patience=2
+    )
+    # step 30's checkpoint was saved but not scored: scored on resuming; 10 and 20 are not
+    assert resumed.steps == [30, 40]
+    assert info["stopped_early_at"] == 40 and selection["checkpoint"] == "ckpt-20"
+    assert list(info["heldout_curve"]) == ["10", "20", "30", "40"]
+
+
+def test_behaviour_training_without_patience_trains_every_step_and_keeps_every_scoring(
+    tmp_path, tables, config, dataset, behaviour_data, monkeypatch
+):
+    stage_dir = tmp_path / "behavior"
+    # A stale record from another run, with no checkpoint beside it, is not trusted.
+    stage_dir.mkdir()
+    (stage_dir / tscac_training.HELDOUT_FILE).write_text(
+        json.dumps({"scores": {}, "stopped_early_at": 10})
+    )
+    scripted = _ScriptedHeldout({**_CURVE, 55: 2.45})
+    monkeypatch.setattr(tscac_training, "behavior_heldout", scripted)
+    _, (info, selection) = _behaviour_run(
+        tables, config, dataset, behaviour_data, stage_dir, num_steps=55, patience=0
+    )
+    # every 10 steps and the last, unaligned one; no early stop although 30 and 40 are worse
+    assert info["stopped_early_at"] is None and info["steps"] == 55
+    assert scripted.steps == [10, 20, 30, 40, 50, 55] and len(selection["candidates"]) == 6
+    assert selection["checkpoint"] == "ckpt-50"
+
+
+def test_behaviour_training_without_an_eval_split_keeps_the_last_weights(
+    tmp_path, tables, config, dataset, behaviour_data, monkeypatch, caplog
+):
+    shutil.rmtree(behaviour_data / "eval")
+    monkeypatch.setattr(tscac_training, "behavior_heldout", None)  # a call would fail
+    with caplog.at_level(logging.WARNING, logger=tscac_training.__name__):
+        _, (info, selection) = _behaviour_run(
+            tables, config, dataset, behaviour_data, tmp_path / "behavior", num_steps=30
+        )
+    assert selection is None and info == {"steps": 30, "final_losses": info["final_losses"]}
+    assert info["final_losses"]["loss"] > 0
+    assert "not chosen on held-out data" in caplog.text
