@@ -61,8 +61,8 @@ def _summary(results, workdir: str) -> str:
         worse = heldout["cross_entropy"] >= heldout["uniform_cross_entropy"]
         chosen = ""
         if training and "step" in heldout:
-            stopped = " (stopped early)" if training.get("stopped_early_at") is not None else ""
-            chosen = f" (step {heldout['step']:,} of the {training['steps']:,} trained{stopped})"
+            stopped = "; stopped early" if training.get("stopped_early_at") is not None else ""
+            chosen = f" (step {heldout['step']:,} of {training['steps']:,} trained{stopped})"
         lines += ["", f"π_β{chosen} on {heldout['transitions']:,} held-out steps: cross-entropy "
                   f"{heldout['cross_entropy']:.3f} against a uniform choice's "
                   f"{heldout['uniform_cross_entropy']:.3f}"

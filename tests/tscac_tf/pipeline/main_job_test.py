@@ -58,7 +58,7 @@ def test_report_has_finite_ground_truth_for_every_policy(main_job):
     # the chosen step is one the run scored, with the score it had then
     assert training["heldout_curve"][str(behavior["step"])] == behavior["cross_entropy"]
     assert behavior["step"] <= training["steps"]
-    assert f"π_β (step {behavior['step']:,} of the {training['steps']:,} trained" in first.stdout
+    assert f"π_β (step {behavior['step']:,} of {training['steps']:,} trained" in first.stdout
     assert f"on {behavior['transitions']:,} held-out steps" in first.stdout
     # the served path: every learned policy again, on the retrieval index's candidates
     served = report["served_path"]["policies"]
