@@ -312,10 +312,11 @@ def train_behavior(
        the selection, or None).
     """
     behavior = config.behavior
-    if behavior.select_by_heldout and not _has_split(data_dir, ss.EVAL_SPLIT):
+    selectable = behavior.select_by_heldout and _has_split(data_dir, ss.EVAL_SPLIT)
+    if behavior.select_by_heldout and not selectable:
         logger.warning("%s has no %s split: π_β is not chosen on held-out data; its last "
                        "checkpoint is used", data_dir, ss.EVAL_SPLIT)  # fmt: skip
-    if not behavior.select_by_heldout or not _has_split(data_dir, ss.EVAL_SPLIT):
+    if not selectable:
         trainer = Trainer(agent, dataset, stage_dir, config.loop, strategy, name=name)
         losses = trainer.run(behavior.num_steps)
         return {"steps": trainer.step, "final_losses": losses or None}, None
@@ -345,11 +346,7 @@ def train_behavior(
                 best["cross_entropy"],
                 best["step"],
             )
-            if (
-                behavior.patience
-                and since >= behavior.patience
-                and (trainer.step < behavior.num_steps)
-            ):
+            if 0 < behavior.patience <= since and trainer.step < behavior.num_steps:
                 record["stopped_early_at"] = trainer.step
                 logger.info(
                     "%s: %d scorings without a better held-out fit than step %d's: stopped "
