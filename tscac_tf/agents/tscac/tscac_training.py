@@ -92,25 +92,18 @@ def reader_dataset(data_dir: str, config: TscacConfig) -> tf.data.Dataset:
 HELDOUT_TRANSITIONS = 65_536
 
 
-def behavior_heldout(
-    data_dir: str, agent: BehaviorCloningAgent, config: TscacConfig, log: bool = True
-) -> dict[str, float | int] | None:
-    """How well π_β predicts the logged choice on the eval split, against a uniform choice.
-
-    Every importance ratio and the BC reference rest on π_β, and its training loss cannot
-    say whether it learned the logging policy or memorised the training steps: on the
-    default preset its training cross-entropy falls from ln 50 = 3.91 to 3.64 over 1,500
-    steps while the held-out one rises above ln 50 (RESULTS.md, All policies, "Session
-    19"). `select_behavior_checkpoint` therefore chooses π_β by this figure.
-
-    Returns:
-      {"transitions", "cross_entropy", "uniform_cross_entropy" (mean ln K_t, the valid
-      candidates), "top1_accuracy", "uniform_top1_accuracy" (mean 1/K_t)}, or None when
-      DATA has no eval split.
-    """
+def _has_split(data_dir: str, split: str) -> bool:
     try:
-        session_io.session_files(data_dir, ss.EVAL_SPLIT)
+        session_io.session_files(data_dir, split)
     except FileNotFoundError:
+        return False
+    return True
+
+
+def heldout_batches(data_dir: str, config: TscacConfig) -> list[dict] | None:
+    """The held-out transitions π_β is scored on, read once into memory (about 1 KB per
+    transition at H = 20, K = 50), or None (logged) when DATA has no eval split."""
+    if not _has_split(data_dir, ss.EVAL_SPLIT):
         logger.warning("%s has no %s split: π_β's held-out fit is not measured", data_dir,
                        ss.EVAL_SPLIT)  # fmt: skip
         return None
@@ -123,31 +116,60 @@ def behavior_heldout(
         shuffle=False,
         retrieved_steps_only=config.retrieved_steps_only,
     ).take(-(-HELDOUT_TRANSITIONS // 1024))
+    return [{"observation": e["observation"], "action": e["action"]} for e in dataset]
 
-    @tf.function
-    def score(experience):
-        outputs, _ = agent.actor_network(experience["observation"])
-        logits, actions = outputs["logits"], experience["action"]
-        valid = tf.reduce_sum(
-            tf.cast(
-                tf.not_equal(experience["observation"]["candidate_video_ids"], ss.PADDING_ID),
-                tf.float32,
-            ),
-            axis=-1,
-        )
-        return (
-            bc_losses.cross_entropy(logits, actions),
-            tf.math.log(valid),
-            bc_losses.top1_accuracy(logits, actions),
-            1.0 / valid,
-        )
 
+# One trace per actor network and batch shape, however often π_β is scored while it trains.
+@tf.function
+def _heldout_sums(actor_network, observation: dict, actions: tf.Tensor) -> tf.Tensor:
+    outputs, _ = actor_network(observation)
+    logits = outputs["logits"]
+    valid = tf.reduce_sum(
+        tf.cast(tf.not_equal(observation["candidate_video_ids"], ss.PADDING_ID), tf.float32),
+        axis=-1,
+    )
+    parts = (
+        bc_losses.cross_entropy(logits, actions),
+        tf.math.log(valid),
+        bc_losses.top1_accuracy(logits, actions),
+        1.0 / valid,
+    )
+    return tf.stack([tf.reduce_sum(part) for part in parts])
+
+
+def behavior_heldout(
+    data_dir: str,
+    agent: BehaviorCloningAgent,
+    config: TscacConfig,
+    log: bool = True,
+    batches: list[dict] | None = None,
+) -> dict[str, float | int] | None:
+    """How well π_β predicts the logged choice on the eval split, against a uniform choice.
+
+    Every importance ratio and the BC reference rest on π_β, and its training loss cannot
+    say whether it learned the logging policy or memorised the training steps: on the
+    default preset its training cross-entropy falls from ln 50 = 3.91 to 3.64 over 1,500
+    steps while the held-out one rises above ln 50 (RESULTS.md, All policies, "Session
+    19"). `train_behavior` therefore chooses π_β by this figure.
+
+    Args:
+      batches: heldout_batches(data_dir, config), when the caller scores more than once;
+        read here otherwise.
+
+    Returns:
+      {"transitions", "cross_entropy", "uniform_cross_entropy" (mean ln K_t, the valid
+      candidates), "top1_accuracy", "uniform_top1_accuracy" (mean 1/K_t)}, or None when
+      DATA has no eval split.
+    """
+    if batches is None:
+        batches = heldout_batches(data_dir, config)
+        if batches is None:
+            return None
     totals = np.zeros(4)
     count = 0
-    for experience in dataset:
-        parts = score(experience)
-        totals += [float(tf.reduce_sum(part)) for part in parts]
-        count += int(parts[0].shape[0])
+    for batch in batches:
+        totals += _heldout_sums(agent.actor_network, batch["observation"], batch["action"]).numpy()
+        count += int(batch["action"].shape[0])
     if not count:
         logger.warning("%s: the %s split has no transitions to score π_β on", data_dir,
                        ss.EVAL_SPLIT)  # fmt: skip
@@ -210,6 +232,7 @@ def select_behavior_checkpoint(
     stage_dir: str,
     config: TscacConfig,
     scores: dict[str, dict] | None = None,
+    batches: list[dict] | None = None,
 ) -> dict | None:
     """Restores into `agent` the kept π_β checkpoint that best predicts held-out choices.
 
@@ -228,6 +251,7 @@ def select_behavior_checkpoint(
     Args:
       scores: {checkpoint file name: behavior_heldout's result} already measured (by
         train_behavior while it trained); the kept checkpoints without one are scored.
+      batches: the held-out transitions (heldout_batches), read here when needed otherwise.
 
     Returns:
       The selection ({"checkpoint", "step", "heldout", "candidates"}), or None when there
@@ -243,7 +267,7 @@ def select_behavior_checkpoint(
         if name in scores:
             continue
         checkpoint.restore(path).assert_existing_objects_matched()
-        heldout = behavior_heldout(data_dir, agent, config, log=False)
+        heldout = behavior_heldout(data_dir, agent, config, log=False, batches=batches)
         if heldout is None:  # no eval split (logged): keep the latest
             checkpoint.restore(paths[-1]).assert_existing_objects_matched()
             return None
@@ -267,14 +291,6 @@ def select_behavior_checkpoint(
         ", ".join(f"{n} {ce:.4f}" for n, ce in selection["candidates"].items()),
     )
     return selection
-
-
-def _has_split(data_dir: str, split: str) -> bool:
-    try:
-        session_io.session_files(data_dir, split)
-    except FileNotFoundError:
-        return False
-    return True
 
 
 def _scorings_since_best(scores: dict[str, dict]) -> tuple[int, dict]:
@@ -312,11 +328,10 @@ def train_behavior(
        the selection, or None).
     """
     behavior = config.behavior
-    selectable = behavior.select_by_heldout and _has_split(data_dir, ss.EVAL_SPLIT)
-    if behavior.select_by_heldout and not selectable:
-        logger.warning("%s has no %s split: π_β is not chosen on held-out data; its last "
-                       "checkpoint is used", data_dir, ss.EVAL_SPLIT)  # fmt: skip
-    if not selectable:
+    batches = heldout_batches(data_dir, config) if behavior.select_by_heldout else None
+    if behavior.select_by_heldout and batches is None:
+        logger.warning("π_β is not chosen on held-out data; its last checkpoint is used")
+    if batches is None:
         trainer = Trainer(agent, dataset, stage_dir, config.loop, strategy, name=name)
         losses = trainer.run(behavior.num_steps)
         return {"steps": trainer.step, "final_losses": losses or None}, None
@@ -334,7 +349,7 @@ def train_behavior(
         latest = trainer.checkpoint_manager.latest_checkpoint
         if latest and os.path.basename(latest) not in scores:
             # The agent holds the latest checkpoint's weights: just saved, or restored.
-            heldout = behavior_heldout(data_dir, agent, config, log=False)
+            heldout = behavior_heldout(data_dir, agent, config, log=False, batches=batches)
             scores[os.path.basename(latest)] = {**heldout, "step": trainer.step}
             since, best = _scorings_since_best(scores)
             logger.info(
@@ -363,7 +378,7 @@ def train_behavior(
         target = min(behavior.num_steps, (trainer.step // every + 1) * every)
         losses = trainer.run(target) or losses
     trained = trainer.step  # before the selection restores an earlier step
-    selection = select_behavior_checkpoint(data_dir, agent, stage_dir, config, scores)
+    selection = select_behavior_checkpoint(data_dir, agent, stage_dir, config, scores, batches)
     info = {
         "steps": trained,
         "final_losses": losses or None,

@@ -165,7 +165,7 @@ class _ScriptedHeldout:
         self.curve, self.fail_at = curve, fail_at
         self.steps, self.weights = [], {}
 
-    def __call__(self, data_dir, agent, config, log=True):
+    def __call__(self, data_dir, agent, config, log=True, batches=None):
         step = int(agent.train_step_counter.numpy())
         if step == self.fail_at:
             raise RuntimeError(f"killed at step {step}")
