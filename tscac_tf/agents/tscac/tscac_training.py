@@ -12,11 +12,13 @@ same arguments continues where it stopped (a finished stage is not trained again
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
 import os
 import shutil
+import tempfile
 from collections.abc import Callable
 
 import numpy as np
@@ -216,9 +218,20 @@ def _read_json(path: str) -> dict | None:
 
 
 def _write_json(path: str, value: dict) -> None:
-    with open(path + ".tmp", "w") as f:
-        json.dump(value, f, indent=1, sort_keys=True)
-    os.replace(path + ".tmp", path)  # a run killed mid-write leaves the old file
+    """Writes VALUE to PATH atomically: a run killed mid-write leaves the old file, and
+    processes writing the same file at once (`tscac baselines --workers` each resume the
+    parent's finished π_β) each replace it whole rather than race on one temporary file."""
+    if _read_json(path) == value:
+        return
+    fd, tmp = tempfile.mkstemp(prefix=os.path.basename(path) + ".", dir=os.path.dirname(path))
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(value, f, indent=1, sort_keys=True)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(tmp)
+        raise
 
 
 def _kept_checkpoints(checkpoint_dir: str) -> list[str]:

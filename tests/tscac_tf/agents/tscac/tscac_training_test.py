@@ -4,6 +4,7 @@ import tscac_tf  # noqa: F401  (first: pins Keras 2 before TensorFlow loads)
 
 # isort: split
 
+import concurrent.futures
 import dataclasses
 import json
 import logging
@@ -218,15 +219,33 @@ def test_behaviour_training_stops_after_patience_scorings_without_a_better_fit(
         np.testing.assert_array_equal(v.numpy(), value)
     assert not np.allclose(scripted.weights[20][0], scripted.weights[40][0])
 
-    # Started again, a run that stopped early trains no further and scores nothing.
+    # Started again, a run that stopped early trains no further, scores nothing and
+    # rewrites none of its records (`tscac baselines --workers` start it in each worker).
+    records = [stage_dir / tscac_training.SELECTION_FILE, stage_dir / tscac_training.HELDOUT_FILE]
+    written = [os.stat(r).st_ino for r in records]
     monkeypatch.setattr(tscac_training, "behavior_heldout", _ScriptedHeldout({}))
     again, (info2, selection2) = _behaviour_run(
         tables, config, dataset, behaviour_data, stage_dir, num_steps=60, patience=2
     )
     assert info2["steps"] == 40 and info2["stopped_early_at"] == 40
     assert selection2 == selection
+    assert [os.stat(r).st_ino for r in records] == written
     for v, value in zip(again.actor_network.trainable_variables, scripted.weights[20], strict=True):
         np.testing.assert_array_equal(v.numpy(), value)
+
+
+def test_records_written_by_processes_at_once_are_each_whole(tmp_path):
+    path = str(tmp_path / "record.json")
+    values = [{"writer": i, "scores": list(range(2000))} for i in range(4)]
+
+    def write_many(value):
+        for n in range(50):
+            tscac_training._write_json(path, {**value, "n": n})
+
+    with concurrent.futures.ThreadPoolExecutor(len(values)) as pool:
+        list(pool.map(write_many, values))  # re-raises a writer's error
+    assert json.loads(open(path).read())["n"] == 49
+    assert os.listdir(tmp_path) == ["record.json"]  # no temporary file left
 
 
 def test_behaviour_training_killed_part_way_resumes_with_the_scores_it_had(
