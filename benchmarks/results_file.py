@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 
+from tscac_tf.machine import machine
+
 
 def write(path: str, payload, **dump_options) -> None:
     """Writes payload as JSON to path (indent 1 unless told), creating its directory."""
@@ -15,8 +17,9 @@ def write(path: str, payload, **dump_options) -> None:
 
 
 def finish(path: str, result: dict) -> dict:
-    """Adds the machine (cores, load average now), prints the summary, writes the file."""
-    result["machine"] = {"cpus": os.cpu_count(), "load_average": list(os.getloadavg())}
+    """Adds the machine (CPU, cores, AVX-512, load average now), prints the summary, writes
+    the file."""
+    result["machine"] = {**machine(), "load_average": list(os.getloadavg())}
     print(json.dumps(result.get("summary", result), indent=1))
     write(path, result)
     return result

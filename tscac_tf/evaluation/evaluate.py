@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from tscac_tf import machine
 from tscac_tf.evaluation import ground_truth, offline, oracle
 from tscac_tf.evaluation import report as report_lib
 from tscac_tf.evaluation.saved_model_policy import SavedModelPolicy
@@ -108,7 +109,11 @@ def evaluate(
     ncis_values = offline.ncis_per_policy(policies, steps, behavior_lp, config.ncis_cap)
     ncis_meta = f"{len(steps['action'])} logged eval steps, cap {config.ncis_cap}, π_b = {config.propensity}"
     if world is None:
-        meta = {"ground_truth": "none (real logs): judged by NCIS", "ncis": ncis_meta}
+        meta = {
+            "ground_truth": "none (real logs): judged by NCIS",
+            "ncis": ncis_meta,
+            "machine": machine.describe(),
+        }
         report = report_lib.build_ncis_report(ncis_values, {**meta, **dict(metadata or {})})
         report["ncis_health"] = _ncis_health(ncis_values)
         report["seconds"] = time.monotonic() - start
@@ -142,6 +147,8 @@ def evaluate(
         "ground_truth": f"{config.ground_truth.num_users} users x {config.ground_truth.num_sessions} sessions x "
         f"seeds {list(config.ground_truth.seeds)} (common random numbers)",
         "ncis": ncis_meta,
+        # results move with the CPU's floating-point kernels (tscac_tf/machine.py)
+        "machine": machine.describe(),
         **dict(metadata or {}),
     }
     report = report_lib.build_report(evaluations, meta)

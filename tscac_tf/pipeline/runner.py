@@ -36,6 +36,7 @@ import traceback
 from collections.abc import Mapping, Sequence
 from typing import Any, TextIO
 
+from tscac_tf.machine import machine
 from tscac_tf.pipeline.component import Component
 
 METADATA_FILE = "_metadata.json"
@@ -243,6 +244,7 @@ class PipelineRunner:
             },
             "metrics": metrics,
             "seconds": seconds,
+            "machine": machine(),
             "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }  # fmt: skip
         with open(os.path.join(partial, METADATA_FILE), "w") as f:

@@ -16,6 +16,7 @@ import pytest
 from serving.client import TFServingClient
 from serving.model_server import ModelServer
 from serving.server_config import ModelConfig, ServerConfig
+from tscac_tf import machine
 from tscac_tf.export import serving_layout
 from tscac_tf.pipeline import runner
 
@@ -68,6 +69,7 @@ def test_report_has_finite_ground_truth_for_every_policy(main_job):
         assert math.isfinite(p["ground_truth"]["watch_time"]["mean"]), name
     markdown = open(os.path.join(_only_run(workdir, "evaluate"), "report.md")).read()
     assert "## Served path" in markdown
+    assert f"- **machine**: {machine.describe()}" in markdown  # where the figures were made
     # what each NCIS estimate rests on, in the JSON and under the NCIS table
     health = report["ncis_health"]
     assert set(health) == {n for n, p in policies.items() if p["group"] == "policy"}

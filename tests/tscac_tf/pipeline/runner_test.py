@@ -7,6 +7,7 @@ import os
 
 import pytest
 
+from tscac_tf import machine as machine_lib
 from tscac_tf.pipeline import runner as runner_lib
 from tscac_tf.pipeline.component import Component
 
@@ -312,3 +313,32 @@ def test_a_component_whose_preset_changed_runs_again_with_what_follows_it(
 )
 def test_durations_read_in_seconds_minutes_or_hours(seconds, shown):
     assert runner_lib._duration(seconds) == shown
+
+
+def test_each_output_records_the_machine_that_made_it(tmp_path, raw):
+    runner = runner_lib.PipelineRunner(str(tmp_path / "work"), log=io.StringIO())
+    done = runner.run(_pipeline(Calls(), raw))
+    recorded = runner_lib.read_metadata(done["train"].output_dir)["machine"]
+    assert recorded == machine_lib.machine()
+    assert recorded["cpus"] == os.cpu_count() and recorded["cpu"]
+
+
+def test_the_machine_names_its_cpu_and_whether_it_has_avx512(tmp_path):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(
+        "processor\t: 0\nmodel name\t: Example Xeon\nflags\t\t: fpu sse avx2 avx512f avx512bw\n\n"
+        "processor\t: 1\nmodel name\t: Example Xeon\nflags\t\t: fpu sse avx2 avx512f avx512bw\n"
+    )
+    assert machine_lib.machine(str(cpuinfo))["cpu"] == "Example Xeon"
+    assert machine_lib.machine(str(cpuinfo))["avx512"] is True
+    cpuinfo.write_text("model name\t: Example EPYC\nflags\t\t: fpu sse avx2 fma\n")
+    assert machine_lib.machine(str(cpuinfo))["avx512"] is False
+    unknown = machine_lib.machine(str(tmp_path / "missing"))
+    assert unknown["avx512"] is None and unknown["cpus"] == os.cpu_count()
+
+
+def test_the_machine_is_described_in_one_line():
+    line = machine_lib.describe(
+        {"cpu": "Example EPYC", "cpus": 2, "avx512": False, "platform": "Linux"}
+    )
+    assert line == "Example EPYC, 2 cores, no AVX-512 (Linux)"
