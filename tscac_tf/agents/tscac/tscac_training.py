@@ -18,7 +18,7 @@ import json
 import logging
 import os
 import shutil
-import tempfile
+import threading
 from collections.abc import Callable
 
 import numpy as np
@@ -223,9 +223,10 @@ def _write_json(path: str, value: dict) -> None:
     parent's finished π_β) each replace it whole rather than race on one temporary file."""
     if _read_json(path) == value:
         return
-    fd, tmp = tempfile.mkstemp(prefix=os.path.basename(path) + ".", dir=os.path.dirname(path))
+    # A name of this process and thread's own (mkstemp would make the record owner-only).
+    tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
     try:
-        with os.fdopen(fd, "w") as f:
+        with open(tmp, "w") as f:
             json.dump(value, f, indent=1, sort_keys=True)
         os.replace(tmp, path)
     except BaseException:
