@@ -276,16 +276,20 @@ def select_behavior_checkpoint(
         return None
     checkpoint = tf.train.Checkpoint(agent=agent, step=agent.train_step_counter)
     scores = dict(scores or {})
-    for path in paths:
-        name = os.path.basename(path)
-        if name in scores:
-            continue
+    unscored = [p for p in paths if os.path.basename(p) not in scores]
+    if unscored and batches is None:  # the eval split is read only when something is unscored
+        batches = heldout_batches(data_dir, config)
+    for path in unscored:
         checkpoint.restore(path).assert_existing_objects_matched()
-        heldout = behavior_heldout(data_dir, agent, config, log=False, batches=batches)
-        if heldout is None:  # no eval split (logged): keep the latest
+        heldout = (
+            None
+            if batches is None
+            else behavior_heldout(data_dir, agent, config, log=False, batches=batches)
+        )
+        if heldout is None:  # no eval split, or nothing in it (logged): keep the latest
             checkpoint.restore(paths[-1]).assert_existing_objects_matched()
             return None
-        scores[name] = {**heldout, "step": int(agent.train_step_counter.numpy())}
+        scores[os.path.basename(path)] = {**heldout, "step": int(agent.train_step_counter.numpy())}
     # all_model_checkpoint_paths runs oldest first: on a tie the later checkpoint wins.
     chosen = min(reversed(paths), key=lambda p: scores[os.path.basename(p)]["cross_entropy"])
     checkpoint.restore(chosen).assert_existing_objects_matched()
@@ -342,10 +346,11 @@ def train_behavior(
        the selection, or None).
     """
     behavior = config.behavior
-    batches = heldout_batches(data_dir, config) if behavior.select_by_heldout else None
-    if behavior.select_by_heldout and batches is None:
-        logger.warning("π_β is not chosen on held-out data; its last checkpoint is used")
-    if batches is None:
+    selects = behavior.select_by_heldout and _has_split(data_dir, ss.EVAL_SPLIT)
+    if behavior.select_by_heldout and not selects:
+        logger.warning("%s has no %s split: π_β is not chosen on held-out data; its last "
+                       "checkpoint is used", data_dir, ss.EVAL_SPLIT)  # fmt: skip
+    if not selects:
         trainer = Trainer(agent, dataset, stage_dir, config.loop, strategy, name=name)
         losses = trainer.run(behavior.num_steps)
         return {"steps": trainer.step, "final_losses": losses or None}, None
@@ -358,11 +363,15 @@ def train_behavior(
     record = _read_json(record_path) if trainer.restored_from else None
     record = record or {"scores": {}, "stopped_early_at": None}
     scores = record["scores"]
+    # Read on the first scoring: a finished stage (restarted, or resumed by each baseline
+    # worker) scores nothing, selects among scored checkpoints and never reads them.
+    batches: list[dict] | None = None
     losses: dict[str, float] = {}
     while True:
         latest = trainer.checkpoint_manager.latest_checkpoint
         if latest and os.path.basename(latest) not in scores:
             # The agent holds the latest checkpoint's weights: just saved, or restored.
+            batches = heldout_batches(data_dir, config) if batches is None else batches
             heldout = behavior_heldout(data_dir, agent, config, log=False, batches=batches)
             scores[os.path.basename(latest)] = {**heldout, "step": trainer.step}
             since, best = _scorings_since_best(scores)

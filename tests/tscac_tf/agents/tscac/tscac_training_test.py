@@ -224,6 +224,7 @@ def test_behaviour_training_stops_after_patience_scorings_without_a_better_fit(
     records = [stage_dir / tscac_training.SELECTION_FILE, stage_dir / tscac_training.HELDOUT_FILE]
     written = [os.stat(r).st_ino for r in records]
     monkeypatch.setattr(tscac_training, "behavior_heldout", _ScriptedHeldout({}))
+    monkeypatch.setattr(tscac_training, "heldout_batches", None)  # nor reads the eval split
     again, (info2, selection2) = _behaviour_run(
         tables, config, dataset, behaviour_data, stage_dir, num_steps=60, patience=2
     )
