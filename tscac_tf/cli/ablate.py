@@ -1,7 +1,8 @@
-"""`tscac ablate`: the λ sweep, per-response vs shared γ, multi-critic vs joint critic.
+"""`tscac ablate`: the λ sweep, per-response vs shared γ, multi-critic vs joint critic,
+fixed vs dual λ.
 
     tscac ablate --world DIR --data DIR --train-dir DIR --out DIR [--preset default]
-                 [--lambdas 0.01,0.03,0.1,0.3,1] [--skip sweep,gamma,critics]
+                 [--lambdas 0.01,0.03,0.1,0.3,1] [--skip sweep,gamma,critics,dual]
                  [--critic-interactions click,like] [--critic-steps N]
                  [--policy NAME=DIR ...] [train flags: --steps, --stage-two-steps, ...]
 
@@ -9,7 +10,9 @@ TRAIN-DIR is a finished `tscac train --out` (its behaviour model and stage-one p
 are reused, so only the ablated part differs); use the same preset and flags it was
 trained with. Its own policy is the sweep's point at its λ only when the flags train stage
 two as it was trained; with another --seed or --advantage-critic, say, that point is
-retrained too. OUT receives one training run per variant (lambda=<λ>/, shared_gamma/),
+retrained too. OUT receives one training run per variant (lambda=<λ>/, shared_gamma/,
+dual_lambda/: stage two with λ_i moved by dual ascent from the run's, StageTwoConfig.
+lagrange_update),
 critics.json, report/ (report.md/.html/.json with lambda_sweep.png, every variant
 judged like every other policy, BC = TRAIN-DIR's behaviour model unless --policy bc=DIR
 is given) and ablations.json. See tscac_tf/evaluation/ablations.py.
@@ -28,7 +31,7 @@ from tscac_tf.cli.evaluate import parse_policies
 
 COMMAND = "ablate"
 HELP = "Ablations on a trained run: shared-λ sweep, shared γ, multi-critic vs joint critic."
-PARTS = ("sweep", "gamma", "critics")
+PARTS = ("sweep", "gamma", "critics", "dual")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -119,6 +122,13 @@ def run(args: argparse.Namespace) -> int:
             args.data, args.train_dir, out, ablations.shared_discount_config(config),
             reuse=("behavior",),
         )  # fmt: skip
+    if "dual" not in skip:
+        out = os.path.join(args.out, "dual_lambda")
+        exports[ablations.DUAL_POLICY] = ablations.retrain(
+            args.data, args.train_dir, out, ablations.dual_lambda_config(config),
+            reuse=("behavior", "stage_one"),
+        )  # fmt: skip
+        summary["dual_lambda"] = ablations.read_lagranges(out)
     if "critics" not in skip:
         critics = ablations.critic_correlations(
             args.data,

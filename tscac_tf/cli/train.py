@@ -3,7 +3,8 @@
     tscac train --data DATA --out OUT [--preset small|default|pure] [--steps N]
                 [--behavior-steps N] [--stage-one-steps N] [--stage-two-steps N]
                 [--batch-size B] [--shared-lambda L] [--propensity model|logged]
-                [--advantage-critic] [--seed S] [--strategy default|mirrored]
+                [--advantage-critic] [--lambda-update fixed|dual]
+                [--seed S] [--strategy default|mirrored]
                 [--behavior-only] [--threads T]
 
 DATA is the output of the retrieval candidates step (sessions with K candidates per step
@@ -49,6 +50,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="Stage two's Â_1 from a critic fitted to the TD errors instead of the TD errors "
         "themselves (StageTwoConfig.advantage_critic).",
     )
+    parser.add_argument(
+        "--lambda-update",
+        choices=("fixed", "dual"),
+        help="Stage two's λ_i: fixed at the preset's (the paper's form), or moved by dual "
+        "ascent on the constraints from there (StageTwoConfig.lagrange_update).",
+    )
     parser.add_argument("--seed", type=int, help="Seed of shuffling and initialisation.")
     parser.add_argument(
         "--strategy",
@@ -86,6 +93,9 @@ def build_config(args: argparse.Namespace):
             config = dataclasses.replace(config, **{stage: stage_config})
     if args.advantage_critic:
         stage_two = dataclasses.replace(config.stage_two, advantage_critic=True)
+        config = dataclasses.replace(config, stage_two=stage_two)
+    if getattr(args, "lambda_update", None) is not None:
+        stage_two = dataclasses.replace(config.stage_two, lagrange_update=args.lambda_update)
         config = dataclasses.replace(config, stage_two=stage_two)
     return config
 

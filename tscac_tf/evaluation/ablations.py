@@ -7,7 +7,10 @@
    advantage: small λ follows watch time, large λ the auxiliary policies.
 2. **Per-response γ vs one shared γ.** Stage one and stage two retrained with every
    γ_i = γ_1 (the main response's), on the same behaviour model.
-3. **Multi-critic vs joint critic** (paper §2): for watch time plus one interaction, a
+3. **Fixed vs dual λ.** Stage two retrained with `StageTwoConfig.lagrange_update = "dual"`:
+   each λ_i starts at the run's and follows its constraint by dual ascent
+   (stage_two_agent.py), on the same behaviour model and stage-one policies.
+4. **Multi-critic vs joint critic** (paper §2): for watch time plus one interaction, a
    joint critic learns the value of the summed signal r_1/σ_1 + r_i/σ_i (σ: per-step
    reward standard deviations, so neither term drowns the other), and two separate critics
    learn each term; V_separate = V_1 + V_i. Both use the same network, γ, steps and data,
@@ -45,6 +48,7 @@ from tscac_tf.training.gradient_step import gradient_step
 # goes down from the default λ = 1, toward the watch-time advantage.
 DEFAULT_LAMBDAS = (0.01, 0.03, 0.1, 0.3, 1.0)
 DEFAULT_CRITIC_INTERACTIONS = ("click", "like")
+DUAL_POLICY = "tscac_dual_lambda"
 JOINT = "joint"
 
 
@@ -103,6 +107,23 @@ def shared_discount_config(base: tscac_config.TscacConfig) -> tscac_config.Tscac
     gamma = base.main_response.discount
     specs = tuple(dataclasses.replace(r, discount=gamma) for r in base.responses)
     return dataclasses.replace(base, responses=specs)
+
+
+def dual_lambda_config(base: tscac_config.TscacConfig) -> tscac_config.TscacConfig:
+    """`base` with stage two's λ_i moved by dual ascent from `base`'s λ_i."""
+    return dataclasses.replace(
+        base, stage_two=dataclasses.replace(base.stage_two, lagrange_update="dual")
+    )
+
+
+def read_lagranges(run_dir: str) -> dict:
+    """A dual-λ run's levels and final λ_i (its train_summary.json's stage_two_lagranges)."""
+    path = os.path.join(run_dir, tscac_training.SUMMARY_FILE)
+    with open(path) as f:
+        summary = json.load(f)
+    if "stage_two_lagranges" not in summary:
+        raise ValueError(f"{path}: no stage_two_lagranges (not a dual-λ run)")
+    return summary["stage_two_lagranges"]
 
 
 # ---------------------------------------------------------------------------------------

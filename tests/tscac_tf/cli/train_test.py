@@ -115,6 +115,37 @@ def test_the_advantage_critic_trains_and_resumes_from_its_checkpoint(
     assert summary["stages"]["stage_one"]["steps"] == 3
 
 
+def test_dual_lambdas_train_record_their_levels_and_resume(data_dir, tmp_path, capsys, caplog):
+    # --lambda-update dual: stage two's λ_i start at the preset's and follow the
+    # constraints; the levels are the training split's logged rates; the summary records
+    # both, and a resumed run continues from the checkpointed λ_i, not from the preset's.
+    out = str(tmp_path / "run")
+    argv = ["train", "--data", data_dir, "--out", out, "--preset", "small", "--steps", "3",
+            "--lambda-update", "dual"]  # fmt: skip
+    assert cli.main(argv) == 0
+    with open(capsys.readouterr().out.strip().splitlines()[-1]) as f:
+        summary = json.load(f)
+    config = tscac_config.preset("small")
+    assert summary["config"]["stage_two"]["lagrange_update"] == "dual"
+    record = summary["stage_two_lagranges"]
+    assert sorted(record["levels"]) == sorted(config.auxiliary_names)
+    assert 0 < record["levels"]["click"] <= 1 and record["levels"]["hate"] <= 0
+    final = summary["stages"]["stage_two"]["final_losses"]
+    for name, lam in record["final"].items():
+        assert lam >= config.stage_two.lagrange_floor
+        assert final[f"lagrange/{name}"] == pytest.approx(lam)
+        assert final[f"constraint_level/{name}"] == pytest.approx(record["levels"][name])
+    assert record["final"] != config.lagranges  # three steps moved them
+    # Run again: every stage is finished and restored from its checkpoint, so the λ_i
+    # reported are the trained ones (the preset's, if λ were not checkpointed).
+    caplog.set_level(logging.INFO)
+    assert cli.main(argv) == 0
+    assert re.search(r"stage_two: resumed from \S+ at step 3", caplog.text), caplog.text
+    with open(capsys.readouterr().out.strip().splitlines()[-1]) as f:
+        again = json.load(f)["stage_two_lagranges"]
+    assert again["final"] == pytest.approx(record["final"])
+
+
 def test_bad_flags_are_reported(data_dir, tmp_path, capsys):
     argv = ["train", "--data", data_dir, "--out", str(tmp_path), "--preset", "huge"]
     assert cli.main(argv) == 2

@@ -169,6 +169,11 @@ def test_ablate_retrains_only_the_ablated_stage_and_judges_it(main_job, tmp_path
     assert "stage_two: resumed from" not in done.stderr
     assert "stage_one: resumed from" in done.stderr and "behavior: resumed from" in done.stderr
     assert math.isfinite(summary["policies"]["tscac_lambda=0.25"]["watch_time"])
+    # the dual-λ variant: stage two retrained with λ_i following the constraints
+    assert math.isfinite(summary["policies"]["tscac_dual_lambda"]["watch_time"])
+    dual = summary["dual_lambda"]
+    assert sorted(dual["final"]) == sorted(dual["levels"]) and len(dual["final"]) == 6
+    assert dual["final"] != dict.fromkeys(dual["final"], 1.0)  # moved from the preset's λ
     click = summary["critics"]["click"]
     for variant in ("joint", "separate"):
         assert -1.0 <= click[variant] <= 1.0, click

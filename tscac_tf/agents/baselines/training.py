@@ -20,7 +20,6 @@ import os
 import shutil
 from collections.abc import Callable, Sequence
 
-import numpy as np
 import tensorflow as tf
 
 from tscac_tf.agents.baselines.actor_critic_agent import (
@@ -72,18 +71,6 @@ def baseline_seed(seed: int, name: str) -> int:
     in one process, or in a worker (`--workers`). (The order of its batches still depends
     on how many iterators of the shared dataset were made before it.)"""
     return seed + 1_000 * (1 + BASELINE_NAMES.index(name))
-
-
-def logged_rates(dataset: tf.data.Dataset, names: Sequence[str], max_batches: int) -> dict:
-    """Mean per-step reward of each response over the first batches: the behaviour's rates."""
-    sums, count = {n: 0.0 for n in names}, 0
-    for batch in dataset.take(max_batches):
-        for n in names:
-            sums[n] += float(np.sum(batch["reward"][n].numpy()))
-        count += int(batch["reward"][names[0]].shape[0])
-    if count == 0:
-        raise ValueError("logged_rates: the training dataset is empty")
-    return {n: s / count for n, s in sums.items()}
 
 
 def build_baseline(
@@ -234,7 +221,7 @@ def train_baselines(
         baselines[BC] = {**bc_info, "export": _export(behavior.actor_network, out_dir, BC)}
     levels = None
     if {"rcpo", "rcpo_mc"} & set(names):
-        levels = logged_rates(
+        levels = tscac_training.logged_rates(
             dataset, config.tscac.auxiliary_names, config.lagrangian.level_batches
         )
     for name in names:

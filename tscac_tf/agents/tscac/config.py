@@ -27,6 +27,7 @@ from tscac_tf.training.loop_config import LoopConfig
 from tscac_tf.training.optimizer_config import OptimizerConfig
 
 PropensitySource = Literal["model", "logged"]
+LagrangeUpdate = Literal["fixed", "dual"]
 PRESET_NAMES = ("small", "default", "pure")
 
 
@@ -126,6 +127,23 @@ class StageTwoConfig:
         λ = 1 it gave +9.3% watch time vs BC against +6.0% with δ, with fewer clicks and
         likes, about what δ gives at λ = 0.5–0.7; the two trade-off curves were not
         told apart, so it is off.
+      lagrange_update: "fixed" keeps every λ_i at the registry's value (the paper's
+        production form, one shared λ; the default); "dual" starts there and moves each
+        λ_i by projected dual ascent on its constraint, as RCPO does, so that λ is
+        chosen from the data instead of by the preset (see `dual_*` below and
+        stage_two_agent.py). With a fixed λ the default preset's TSCAC switches between
+        the watch-time side and the interaction side between λ = 0.1 and 0.3, and no λ
+        of session 7's sweep met every constraint (RESULTS.md, Ablations).
+      dual_learning_rate: η in λ_i ← max(f, λ_i + η (level_i − Ĵ_i) / |level_i|). The
+        deficit is relative to the level, so one η serves clicks (about 0.5 a step) and
+        comments (about 0.003) alike.
+      dual_estimate_decay: d of the running estimate Ĵ_i of π_θ's per-step rate of r_i:
+        exponentially weighted sums over batches of the clipped importance-weighted
+        reward and of the weights (one batch has about one comment; d = 0.99 averages
+        about a hundred).
+      dual_estimate_clip: c of those importance ratios min(π_θ(a|s)/π_β(a|s), c).
+      lagrange_floor: f, the least λ_i may fall to (Λ = Σ λ_i divides Â_1).
+      level_batches: training batches averaged for the levels, the logged per-step rates.
     """
 
     num_steps: int = 20000
@@ -137,9 +155,41 @@ class StageTwoConfig:
     advantage_critic: bool = False
     target_update_tau: float = 0.01
     target_update_period: int = 1
+    lagrange_update: LagrangeUpdate = "fixed"
+    dual_learning_rate: float = 0.01
+    dual_estimate_decay: float = 0.99
+    dual_estimate_clip: float = 10.0
+    lagrange_floor: float = 0.01
+    level_batches: int = 200
 
     def __post_init__(self) -> None:
         _check_steps("StageTwoConfig", self.num_steps)
+        if self.lagrange_update not in ("fixed", "dual"):
+            raise ValueError(
+                "StageTwoConfig.lagrange_update must be 'fixed' or 'dual', "
+                f"got {self.lagrange_update!r}"
+            )
+        if not self.dual_learning_rate > 0:
+            raise ValueError(
+                f"StageTwoConfig.dual_learning_rate must be > 0, got {self.dual_learning_rate}"
+            )
+        if not 0.0 <= self.dual_estimate_decay < 1.0:
+            raise ValueError(
+                "StageTwoConfig.dual_estimate_decay must be in [0, 1), "
+                f"got {self.dual_estimate_decay}"
+            )
+        if not self.dual_estimate_clip > 0:
+            raise ValueError(
+                f"StageTwoConfig.dual_estimate_clip must be > 0, got {self.dual_estimate_clip}"
+            )
+        if not self.lagrange_floor > 0:
+            raise ValueError(
+                f"StageTwoConfig.lagrange_floor must be > 0, got {self.lagrange_floor}"
+            )
+        if not isinstance(self.level_batches, int) or self.level_batches < 1:
+            raise ValueError(
+                f"StageTwoConfig.level_batches must be an int >= 1, got {self.level_batches!r}"
+            )
         if not self.weight_clip > 0:
             raise ValueError(f"StageTwoConfig.weight_clip must be > 0, got {self.weight_clip}")
         if self.advantage_scale is not None and not self.advantage_scale > 0:

@@ -155,7 +155,7 @@ def scale_advantage(advantage: tf.Tensor, scale: float | None, epsilon: float = 
 # Λ = Σ_i λ_i;  log w = Σ_i (λ_i/Λ) log π_i(a|s) + Â_1(s,a)/Λ − log π_β(a|s)
 def stage_two_log_weights(
     auxiliary_log_probs: Mapping[str, tf.Tensor],
-    lagranges: Mapping[str, float],
+    lagranges: Mapping[str, float | tf.Tensor],
     advantage: tf.Tensor,
     log_beta: tf.Tensor,
 ) -> tf.Tensor:
@@ -166,7 +166,8 @@ def stage_two_log_weights(
 
     Args:
       auxiliary_log_probs: {auxiliary name: float32 [B]} log π_i(a|s).
-      lagranges: {auxiliary name: λ_i >= 0}, same names.
+      lagranges: {auxiliary name: λ_i >= 0}, same names: numbers, or scalar tensors
+        (StageTwoConfig.lagrange_update "dual", whose floor keeps Λ > 0).
       advantage: float32 [B], Â_1 of the main response (already scaled).
       log_beta: float32 [B].
 
@@ -181,13 +182,82 @@ def stage_two_log_weights(
             f"stage-two weights: log-probs for {sorted(auxiliary_log_probs)}, "
             f"λ for {sorted(lagranges)}"
         )
-    total = float(sum(lagranges.values()))
-    if not total > 0:
-        raise ValueError(f"stage-two weights need Λ = Σ λ_i > 0, got λ = {dict(lagranges)}")
+    if all(isinstance(v, (int, float)) for v in lagranges.values()):
+        total = float(sum(lagranges.values()))
+        if not total > 0:
+            raise ValueError(f"stage-two weights need Λ = Σ λ_i > 0, got λ = {dict(lagranges)}")
+    else:
+        lagranges = {n: tf.cast(v, advantage.dtype) for n, v in lagranges.items()}
+        total = tf.add_n(list(lagranges.values()))
     log_w = advantage / total - log_beta
     for name, log_p in auxiliary_log_probs.items():
         log_w += (lagranges[name] / total) * log_p
     return tf.stop_gradient(log_w)
+
+
+# N ← d N + (1 − d) mean_B(ρ r),  D ← d D + (1 − d) mean_B(ρ),  ρ = min(π(a|s)/π_β(a|s), c)
+def running_importance_sums(
+    numerator: tf.Tensor,
+    denominator: tf.Tensor,
+    reward: tf.Tensor,
+    log_pi: tf.Tensor,
+    log_beta: tf.Tensor,
+    clip: float,
+    decay: float,
+) -> tuple[tf.Tensor, tf.Tensor]:
+    """One batch's update of a running, self-normalised importance estimate Ĵ = N / D.
+
+    Ĵ estimates E_π[r] per step over the last ~1/(1 − d) batches: a rare response (one
+    comment a batch) is then estimated from many events instead of one batch's. Started
+    from N = D = 0, Ĵ is from the first batch on a weighted mean of the batches' estimates
+    (the start-up bias of each sum cancels in the ratio).
+
+    Args:
+      numerator, denominator: scalars N and D so far.
+      reward: float32 [B], r of the logged steps.
+      log_pi, log_beta: float32 [B], log π(a|s) and log π_β(a|s) of the logged actions.
+      clip: c > 0.
+      decay: d in [0, 1).
+
+    Returns:
+      (N, D), held fixed.
+    """
+    if not 0.0 <= decay < 1.0:
+        raise ValueError(f"running estimate decay must be in [0, 1), got {decay}")
+    ratio = clipped_importance_ratio(log_pi, log_beta, clip)
+    n = decay * numerator + (1.0 - decay) * tf.reduce_mean(ratio * reward)
+    d = decay * denominator + (1.0 - decay) * tf.reduce_mean(ratio)
+    return tf.stop_gradient(n), tf.stop_gradient(d)
+
+
+# λ ← max(f, λ + η (level − Ĵ) / max(|level|, m))   (constraint Ĵ ≥ level; violated -> λ grows)
+def relative_dual_ascent(
+    lagrange: tf.Tensor,
+    level: float,
+    estimate: tf.Tensor,
+    rate: float,
+    floor: float,
+    min_scale: float = 1e-4,
+) -> tf.Tensor:
+    """One projected dual-ascent step on a constraint's deficit relative to its level.
+
+    The relative deficit makes one step size fit responses whose rates differ by orders
+    of magnitude (clicks about 0.5 a step, comments about 0.003). For a negative response
+    (hate: r = −is_hate) the level is negative and the step means the same: λ grows while
+    π's hate rate is above the logged one. `min_scale` m stands in for a level of 0 (a
+    response the level batches never saw).
+
+    Raises:
+      ValueError: rate, floor or min_scale not > 0.
+    """
+    if not rate > 0:
+        raise ValueError(f"dual ascent rate must be > 0, got {rate}")
+    if not floor > 0:
+        raise ValueError(f"λ floor must be > 0, got {floor}")
+    if not min_scale > 0:
+        raise ValueError(f"dual ascent min_scale must be > 0, got {min_scale}")
+    deficit = (level - estimate) / max(abs(float(level)), min_scale)
+    return tf.stop_gradient(tf.maximum(floor, lagrange + rate * deficit))
 
 
 # w̃_j = min(B · exp(log w_j) / Σ_k exp(log w_k), c)

@@ -17,6 +17,21 @@ one-step TD error δ = r + γ_1(1 − done) V_1(s') − V_1(s), or, with
 `StageTwoConfig.advantage_critic`, an advantage critic's A(s, a), fitted to δ by
 least squares:  L_A = ½ (A(s, a) − δ)². The stage-one actors and the behaviour model are
 frozen here.
+
+λ_i is the registry's (`StageTwoConfig.lagrange_update = "fixed"`, the paper's form) or,
+with "dual", a variable that starts there and after every step takes one projected
+dual-ascent step on the constraint E_π[r_i] ≥ level_i, level_i being the logged per-step
+rate of r_i (as RCPO's levels; hate: r = −is_hate bounds the hate rate from above):
+
+    λ_i ← max(f, λ_i + η (level_i − Ĵ_i) / |level_i|)
+
+with Ĵ_i a running, clipped, self-normalised importance estimate of π_θ's rate
+(losses.running_importance_sums). A violated constraint pulls π* towards its stage-one
+policy π_i (its share λ_i/Λ of the geometric mean grows) and lowers the watch-time
+advantage's weight 1/Λ; met constraints let go. The paper's Lagrangian is over KL
+constraints KL(π‖π_i) ≤ ε_i whose ε_i are not known; this sets them implicitly, from
+the constraints the evaluation judges. λ_i, Ĵ_i and their sums are checkpointed with
+the agent.
 """
 
 from __future__ import annotations
@@ -43,6 +58,8 @@ class StageTwoAgent(CandidateAgent):
     Args:
       advantage_network: the advantage critic, whose logits are A(s, ·) in seconds;
         required when `config.stage_two.advantage_critic` is set, refused otherwise.
+      levels: {auxiliary name: level_i}, the logged per-step rates of r_i; required when
+        `config.stage_two.lagrange_update` is "dual", refused otherwise.
     """
 
     def __init__(
@@ -55,6 +72,7 @@ class StageTwoAgent(CandidateAgent):
         train_step_counter: tf.Variable | None = None,
         name: str = "tscac_stage_two",
         advantage_network: ActorNetwork | None = None,
+        levels: Mapping[str, float] | None = None,
     ) -> None:
         main = config.main_response.name
         if tuple(value_network.response_names) != (main,):
@@ -71,6 +89,39 @@ class StageTwoAgent(CandidateAgent):
                 "StageTwoAgent needs an advantage_network exactly when "
                 f"StageTwoConfig.advantage_critic is set (it is {config.stage_two.advantage_critic})"
             )
+        dual = config.stage_two.lagrange_update == "dual"
+        if (levels is not None) != dual:
+            raise ValueError(
+                "StageTwoAgent needs constraint levels exactly when "
+                f"StageTwoConfig.lagrange_update is 'dual' (it is {config.stage_two.lagrange_update!r})"
+            )
+        if dual and sorted(levels) != sorted(config.auxiliary_names):
+            raise ValueError(
+                f"stage-two levels cover {sorted(levels)}, the auxiliary responses are "
+                f"{list(config.auxiliary_names)}"
+            )
+        self._levels = {n: float(levels[n]) for n in config.auxiliary_names} if dual else None
+        self._lagrange, self._rate_sums = None, None
+        if dual:
+
+            def variable(value, name):
+                return tf.Variable(
+                    float(value),
+                    dtype=tf.float32,
+                    trainable=False,
+                    name=name,
+                    aggregation=tf.VariableAggregation.MEAN,
+                )
+
+            self._lagrange = {
+                n: variable(lam, f"lagrange_{n}") for n, lam in config.lagranges.items()
+            }
+            # Both sums start at 0, so Ĵ = N / D is an average over the batches seen,
+            # weighted by d^age, from the first step on (no start-up bias to correct).
+            self._rate_sums = {
+                n: (variable(0.0, f"rate_numerator_{n}"), variable(0.0, f"rate_denominator_{n}"))
+                for n in config.auxiliary_names
+            }
         self._config = config
         self._main = main
         self._actor = actor_network
@@ -113,6 +164,56 @@ class StageTwoAgent(CandidateAgent):
     def advantage_network(self) -> ActorNetwork | None:
         """The advantage critic (StageTwoConfig.advantage_critic), or None."""
         return self._advantage_network
+
+    @property
+    def lagranges(self) -> dict[str, float]:
+        """{auxiliary name: λ_i} now: the registry's, or the dual variables' values."""
+        if self._lagrange is None:
+            return dict(self._config.lagranges)
+        return {n: float(v.numpy()) for n, v in self._lagrange.items()}
+
+    @property
+    def levels(self) -> dict[str, float] | None:
+        """{auxiliary name: level_i} of the dual update, or None (fixed λ)."""
+        return None if self._levels is None else dict(self._levels)
+
+    def _current_lagranges(self) -> Mapping[str, float | tf.Tensor]:
+        if self._lagrange is None:
+            return self._config.lagranges
+        return {n: tf.convert_to_tensor(v) for n, v in self._lagrange.items()}
+
+    def _dual_step(self, experience, log_pi, log_beta) -> dict:
+        """Updates Ĵ_i and λ_i after a step (the "dual" update); returns their summaries."""
+        stage = self._config.stage_two
+        estimates, lagranges = {}, {}
+        for n in self._config.auxiliary_names:
+            numerator, denominator = self._rate_sums[n]
+            new_n, new_d = losses.running_importance_sums(
+                numerator,
+                denominator,
+                experience["reward"][n],
+                tf.stop_gradient(log_pi),
+                log_beta,
+                stage.dual_estimate_clip,
+                stage.dual_estimate_decay,
+            )
+            numerator.assign(new_n)
+            denominator.assign(new_d)
+            estimates[n] = new_n / tf.maximum(new_d, 1e-12)
+            updated = losses.relative_dual_ascent(
+                self._lagrange[n],
+                self._levels[n],
+                estimates[n],
+                stage.dual_learning_rate,
+                stage.lagrange_floor,
+            )
+            self._lagrange[n].assign(updated)
+            lagranges[n] = tf.identity(updated)
+        return {
+            "lagrange": lagranges,
+            "constraint_estimate": estimates,
+            "constraint_level": {n: tf.constant(v) for n, v in self._levels.items()},
+        }
 
     def optimizer_variables(self):
         pairs = [
@@ -170,7 +271,7 @@ class StageTwoAgent(CandidateAgent):
                 advantage = td_error
             scaled = losses.scale_advantage(advantage, stage.advantage_scale)
             log_w = losses.stage_two_log_weights(
-                aux_taken, self._config.lagranges, scaled, log_beta
+                aux_taken, self._current_lagranges(), scaled, log_beta
             )
             w = losses.self_normalized_weights(log_w, stage.weight_clip)
             outputs, _ = self._actor(obs, training=True)
@@ -210,6 +311,8 @@ class StageTwoAgent(CandidateAgent):
             "grad_norm": {"actor": actor_norm, "critic": critic_norm},
         }
         loss = critic_loss + actor_loss
+        if self._lagrange is not None:
+            extra.update(self._dual_step(experience, log_pi, log_beta))
         if self._advantage_network is not None:
             extra["advantage_loss"] = {main: advantage_loss}
             extra["td_error_std"] = {main: tf.math.reduce_std(td_error)}  # δ's, beside A's

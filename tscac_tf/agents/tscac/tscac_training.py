@@ -19,7 +19,7 @@ import logging
 import os
 import shutil
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import tensorflow as tf
@@ -424,8 +424,27 @@ class TscacAgents:
     stage_two: StageTwoAgent
 
 
-def build_agents(tables: FeatureTables, config: TscacConfig) -> TscacAgents:
-    """Builds all networks and agents (call inside the strategy scope)."""
+def logged_rates(dataset: tf.data.Dataset, names: Sequence[str], max_batches: int) -> dict:
+    """Mean per-step reward of each response over the first batches: the behaviour's rates."""
+    sums, count = {n: 0.0 for n in names}, 0
+    for batch in dataset.take(max_batches):
+        for n in names:
+            sums[n] += float(np.sum(batch["reward"][n].numpy()))
+        count += int(batch["reward"][names[0]].shape[0])
+    if count == 0:
+        raise ValueError("logged_rates: the training dataset is empty")
+    return {n: s / count for n, s in sums.items()}
+
+
+def build_agents(
+    tables: FeatureTables, config: TscacConfig, levels: dict[str, float] | None = None
+) -> TscacAgents:
+    """Builds all networks and agents (call inside the strategy scope).
+
+    Args:
+      levels: the constraint levels of stage two's dual λ update (`logged_rates`);
+        required exactly when `config.stage_two.lagrange_update` is "dual".
+    """
     lookup = FeatureLookup(tables)
     net = config.network
     behavior = BehaviorCloningAgent(
@@ -453,6 +472,7 @@ def build_agents(tables: FeatureTables, config: TscacConfig) -> TscacAgents:
             if config.stage_two.advantage_critic
             else None
         ),
+        levels=levels,
     )
     return TscacAgents(behavior, stage_one, stage_two)
 
@@ -498,9 +518,18 @@ def train_tscac(
         dataset_fn = lambda c: reader_dataset(data_dir, c)  # noqa: E731
     strategy = strategy or tf.distribute.get_strategy()
     tf.keras.utils.set_random_seed(config.seed)
+    dataset, levels = None, None
+    if config.stage_two.lagrange_update == "dual":
+        dataset = dataset_fn(config)
+        levels = logged_rates(dataset, config.auxiliary_names, config.stage_two.level_batches)
+        logger.info(
+            "stage two's λ follow the constraints (dual ascent); logged rates: %s",
+            ", ".join(f"{n} {v:.5f}" for n, v in levels.items()),
+        )
     with strategy.scope():
-        agents = build_agents(tables, config)
-    dataset = dataset_fn(config)
+        agents = build_agents(tables, config, levels)
+    if dataset is None:  # after the agents, as before the dual update existed (same seeds)
+        dataset = dataset_fn(config)
     stages = {}
     selection = None
     plan = [
@@ -528,6 +557,10 @@ def train_tscac(
     shutil.rmtree(behavior_dir, ignore_errors=True)
     export_rank_model(RankModule(agents.behavior.actor_network), behavior_dir)
     summary = {"stages": stages, "behavior_export": behavior_dir, "behavior_heldout": heldout}
+    if levels is not None:
+        summary["stage_two_lagranges"] = {
+            "levels": levels, "final": agents.stage_two.lagranges
+        }  # fmt: skip
     if not behavior_only:
         export_dir = os.path.join(out_dir, EXPORT_SUBDIR)
         shutil.rmtree(export_dir, ignore_errors=True)

@@ -9,6 +9,7 @@ import pytest
 
 from tscac_tf.agents.baselines import training
 from tscac_tf.agents.baselines.rcpo_agent import JOINT_CHANNEL
+from tscac_tf.agents.tscac import tscac_training
 from tscac_tf.testing.agent_steps import train_steps
 
 
@@ -16,7 +17,7 @@ def test_rcpo_learns_towards_the_rewarded_candidates_with_logged_levels(
     lookup, weakly_anchored, behavior, unbiased_dataset, match_mass
 ):
     aux = weakly_anchored.tscac.auxiliary_names
-    levels = training.logged_rates(unbiased_dataset, aux, 10)
+    levels = tscac_training.logged_rates(unbiased_dataset, aux, 10)
     assert 0.0 < levels["click"] < 1.0 and levels["hate"] < 0.0  # hate's reward is −is_hate
     agent = training.build_baseline("rcpo", lookup, behavior, weakly_anchored, levels)
     assert agent.channels == (JOINT_CHANNEL,)

@@ -78,6 +78,18 @@ def test_validation_errors_name_the_field():
         config.StageTwoConfig(weight_clip=-2.0)
     with pytest.raises(ValueError, match="num_steps"):
         config.StageTwoConfig(num_steps=-1)
+    with pytest.raises(ValueError, match="lagrange_update must be 'fixed' or 'dual'"):
+        config.StageTwoConfig(lagrange_update="adaptive")
+    with pytest.raises(ValueError, match="dual_learning_rate"):
+        config.StageTwoConfig(dual_learning_rate=0.0)
+    with pytest.raises(ValueError, match="dual_estimate_decay"):
+        config.StageTwoConfig(dual_estimate_decay=1.0)
+    with pytest.raises(ValueError, match="dual_estimate_clip"):
+        config.StageTwoConfig(dual_estimate_clip=0.0)
+    with pytest.raises(ValueError, match="lagrange_floor"):
+        config.StageTwoConfig(lagrange_floor=0.0)
+    with pytest.raises(ValueError, match="level_batches"):
+        config.StageTwoConfig(level_batches=0)
 
 
 def test_responses_must_be_the_registry_in_order():

@@ -132,6 +132,91 @@ def test_stage_two_log_weights_errors():
         )
 
 
+def test_stage_two_log_weights_take_tensor_lambdas_like_numbers():
+    # The dual λ update passes λ_i as variables; the weights must equal the fixed form's.
+    aux = {"click": tf.math.log([0.5, 0.1]), "like": tf.math.log([0.25, 0.3])}
+    args = (tf.constant([2.0, -1.0]), tf.math.log([0.125, 0.2]))
+    numbers = losses.stage_two_log_weights(aux, {"click": 1.0, "like": 3.0}, *args)
+    tensors = losses.stage_two_log_weights(
+        aux, {"click": tf.Variable(1.0), "like": tf.constant(3.0)}, *args
+    )
+    np.testing.assert_allclose(tensors, numbers, rtol=1e-6)
+
+
+def test_running_importance_sums_by_hand():
+    # π = [0.1, 0.4], π_β = [0.2, 0.1] → π/π_β = [0.5, 4] → ρ = min(·, 2) = [0.5, 2];
+    # r = [1, 0]: mean ρr = 0.25, mean ρ = 1.25.
+    # d = 0.9: N = 0.9·0.4 + 0.1·0.25 = 0.385, D = 0.9·1 + 0.1·1.25 = 1.025.
+    n, d = losses.running_importance_sums(
+        tf.constant(0.4),
+        tf.constant(1.0),
+        tf.constant([1.0, 0.0]),
+        tf.math.log([0.1, 0.4]),
+        tf.math.log([0.2, 0.1]),
+        clip=2.0,
+        decay=0.9,
+    )
+    np.testing.assert_allclose([float(n), float(d)], [0.385, 1.025], rtol=1e-6)
+    with pytest.raises(ValueError, match="decay"):
+        losses.running_importance_sums(
+            tf.constant(0.0), tf.constant(1.0), tf.zeros(1), tf.zeros(1), tf.zeros(1), 2.0, 1.0
+        )
+
+
+def test_running_importance_sums_converge_to_the_target_policys_rate():
+    # Logged uniformly over two actions (π_β = ½ each); action 0 always rewards, 1 never.
+    # A target playing action 0 with probability 0.8 has rate 0.8. Started from N = D = 0,
+    # the running estimate is the first batch's own self-normalised estimate after one
+    # step (no start-up bias), and near 0.8 after many.
+    rng = np.random.default_rng(0)
+    n, d = tf.constant(0.0), tf.constant(0.0)
+    for step in range(400):
+        a = rng.integers(0, 2, size=256)
+        reward = (a == 0).astype(np.float32)
+        ratio = np.where(a == 0, 0.8, 0.2) / 0.5
+        n, d = losses.running_importance_sums(
+            n, d, tf.constant(reward), np.log(ratio * 0.5).astype(np.float32),
+            np.full(256, np.log(0.5), np.float32), clip=10.0, decay=0.99,
+        )  # fmt: skip
+        if step == 0:
+            first = np.sum(ratio * reward) / np.sum(ratio)
+            assert float(n / d) == pytest.approx(first, rel=1e-5)
+            assert abs(first - 0.8) > 1e-4  # one batch is not the rate itself
+    assert float(n / d) == pytest.approx(0.8, abs=0.01)
+
+
+def test_relative_dual_ascent_steps_on_the_relative_deficit():
+    # click: level 0.5, estimate 0.4 → deficit 0.2; η = 0.5 → λ = 1 + 0.1 = 1.1
+    np.testing.assert_allclose(
+        losses.relative_dual_ascent(tf.constant(1.0), 0.5, tf.constant(0.4), 0.5, 0.01), 1.1
+    )
+    # comment: level 0.002, estimate 0.0016 → the same relative deficit, the same step
+    np.testing.assert_allclose(
+        losses.relative_dual_ascent(tf.constant(1.0), 0.002, tf.constant(0.0016), 0.5, 0.01),
+        1.1,
+        rtol=1e-5,
+    )
+    # hate (r = −is_hate): level −0.002, π's rate −0.003 (more hate) → λ grows by η·0.5
+    np.testing.assert_allclose(
+        losses.relative_dual_ascent(tf.constant(1.0), -0.002, tf.constant(-0.003), 0.5, 0.01),
+        1.25,
+        rtol=1e-5,
+    )
+    # a met constraint lets λ fall, never below the floor
+    np.testing.assert_allclose(
+        losses.relative_dual_ascent(tf.constant(0.05), 0.5, tf.constant(1.0), 0.5, 0.01), 0.01
+    )
+    # a level of 0 (never seen) is scaled by min_scale instead of dividing by zero
+    np.testing.assert_allclose(
+        losses.relative_dual_ascent(tf.constant(1.0), 0.0, tf.constant(-1e-4), 0.5, 0.01), 1.5
+    )
+    for bad, match in (({"rate": 0.0}, "rate"), ({"floor": 0.0}, "floor"),
+                       ({"min_scale": 0.0}, "min_scale")):  # fmt: skip
+        kwargs = {"rate": 0.5, "floor": 0.01, **bad}
+        with pytest.raises(ValueError, match=match):
+            losses.relative_dual_ascent(tf.constant(1.0), 0.5, tf.constant(0.4), **kwargs)
+
+
 def test_self_normalized_weights():
     # log w = [0, ln 3] → softmax [¼, ¾] · B (2) = [0.5, 1.5]; clip 1.2 → [0.5, 1.2]
     w = losses.self_normalized_weights(tf.math.log([1.0, 3.0]), clip=1.2)

@@ -11,6 +11,7 @@ import pytest
 import tensorflow as tf
 
 from tscac_tf.agents.tscac import config as tscac_config
+from tscac_tf.agents.tscac import tscac_training
 from tscac_tf.agents.tscac.stage_two_agent import StageTwoAgent
 from tscac_tf.networks.actor_network import ActorNetwork
 from tscac_tf.networks.value_network import ValueNetwork
@@ -18,7 +19,7 @@ from tscac_tf.testing import fake_transitions as ft
 from tscac_tf.testing.agent_steps import train_steps
 
 
-def _agent(lookup, config):
+def _agent(lookup, config, levels=None):
     net = config.network
     aux = {n: ActorNetwork.from_config(lookup, net, f"{n}_actor") for n in config.auxiliary_names}
     behavior = ActorNetwork.from_config(lookup, net, "behavior")
@@ -32,6 +33,7 @@ def _agent(lookup, config):
         behavior,
         config,
         advantage_network=advantage,
+        levels=levels,
     )
     return agent, aux, behavior
 
@@ -164,3 +166,73 @@ def test_an_advantage_network_comes_exactly_with_the_advantage_critic(lookup, co
     )
     with pytest.raises(ValueError, match="advantage_network exactly when"):
         StageTwoAgent(*parts, with_critic)
+
+
+def _dual(config, **stage_two):
+    return dataclasses.replace(
+        config,
+        stage_two=dataclasses.replace(config.stage_two, lagrange_update="dual", **stage_two),
+    )
+
+
+def test_dual_lambdas_grow_on_a_violated_constraint_and_fall_on_met_ones(
+    lookup, config, unbiased_dataset
+):
+    # StageTwoConfig.lagrange_update = "dual": click's level is three times the log's
+    # click rate, which no policy over these candidates reaches, so λ_click must keep
+    # growing; every other level is −1, met by any policy, so their λ fall to the floor.
+    # Λ = Σ λ_i then changes, and the weights must use the λ of each step.
+    logged = tscac_training.logged_rates(unbiased_dataset, config.auxiliary_names, 10)
+    assert logged["click"] > 0.05
+    levels = {n: -1.0 for n in config.auxiliary_names}
+    levels["click"] = 3.0 * logged["click"]
+    config = _dual(config, dual_learning_rate=0.02, lagrange_floor=0.05)
+    agent, _, _ = _agent(lookup, config, levels=levels)
+    start = config.lagranges
+    infos = train_steps(agent, unbiased_dataset, 60)
+    lam = agent.lagranges
+    clicks = [float(i.extra["lagrange"]["click"]) for i in infos]
+    print(f"λ_click {start['click']} -> {lam['click']:.3f}; others {lam}")
+    assert lam["click"] > start["click"] + 60 * 0.02 * 0.5  # deficit ≥ ½ of the level
+    assert all(b > a for a, b in zip(clicks, clicks[1:], strict=False))
+    for n in config.auxiliary_names:
+        if n != "click":
+            assert lam[n] == pytest.approx(0.05)
+    assert infos[-1].extra["lagrange"]["click"] == pytest.approx(lam["click"])
+    est = infos[-1].extra["constraint_estimate"]["click"]
+    assert 0 < est < levels["click"]
+    assert agent.levels == levels
+
+
+def test_dual_lambdas_and_their_estimates_are_checkpointed(
+    lookup, config, unbiased_dataset, tmp_path
+):
+    levels = dict.fromkeys(config.auxiliary_names, 1.0)  # every constraint violated
+    config = _dual(config)
+    agent, _, _ = _agent(lookup, config, levels=levels)
+    train_steps(agent, unbiased_dataset, 5)
+    trained = agent.lagranges
+    assert all(trained[n] > config.lagranges[n] for n in trained)
+    path = tf.train.Checkpoint(agent=agent).save(str(tmp_path / "ckpt"))
+    fresh, _, _ = _agent(lookup, config, levels=levels)
+    assert fresh.lagranges == config.lagranges
+    status = tf.train.Checkpoint(agent=fresh).restore(path)
+    status.assert_existing_objects_matched()
+    status.expect_partial()  # the fresh agent's optimisers have no slots yet
+    assert fresh.lagranges == pytest.approx(trained)
+    for n in config.auxiliary_names:
+        for ours, theirs in zip(fresh._rate_sums[n], agent._rate_sums[n], strict=True):
+            assert float(ours) == pytest.approx(float(theirs))
+
+
+def test_levels_come_exactly_with_the_dual_update(lookup, config):
+    levels = dict.fromkeys(config.auxiliary_names, 0.1)
+    assert config.stage_two.lagrange_update == "fixed"  # the paper's form is the default
+    with pytest.raises(ValueError, match="levels exactly when"):
+        _agent(lookup, config, levels=levels)
+    with pytest.raises(ValueError, match="levels exactly when"):
+        _agent(lookup, _dual(config))
+    with pytest.raises(ValueError, match="levels cover"):
+        _agent(lookup, _dual(config), levels={"click": 0.1})
+    fixed, _, _ = _agent(lookup, config)
+    assert fixed.lagranges == config.lagranges and fixed.levels is None
