@@ -198,6 +198,9 @@ def _ncis_health(ncis_values: Mapping[str, Mapping[str, float]]) -> dict:
             "match_rate": v.get("match_rate"),
             "effective_sample_size": v.get("effective_sample_size"),
             "capped_share": v.get("capped_share"),
+            "entropy": v.get("entropy"),
+            "uniform_entropy": v.get("uniform_entropy"),
+            "top_share": v.get("top_share"),
         }
         for n, v in ncis_values.items()
     }

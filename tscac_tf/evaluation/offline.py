@@ -76,8 +76,45 @@ def behavior_log_prob(
 
 def greedy_log_prob(policy: SavedModelPolicy, steps: Mapping) -> np.ndarray:
     """log π_e(a_t|s_t) of a greedy policy: 0 where it picks the logged video, −inf elsewhere."""
-    chosen = policy(steps["observation"])
-    return np.where(chosen == steps["action"], 0.0, -np.inf)
+    return _greedy_log_prob(policy.scores(steps["observation"]), steps["action"])
+
+
+def _greedy_log_prob(scores: np.ndarray, actions: np.ndarray) -> np.ndarray:
+    # np.argmax: the first of tied scores, as SavedModelPolicy.__call__ (what is served)
+    return np.where(np.argmax(scores, axis=1) == actions, 0.0, -np.inf)
+
+
+# H = −Σ_a p(a) log p(a),  p = softmax(scores) over the valid candidates;  top = max_a p(a)
+def choice_sharpness(scores: np.ndarray, candidate_video_ids: np.ndarray) -> dict[str, float]:
+    """How sharp a policy's distribution over the candidates is, where it is served greedily.
+
+    The policies are trained as softmax distributions over C_t, and served by their top
+    candidate. On the default preset every policy is near uniform (RESULTS.md, All
+    policies, "Session 22"): the served choice then rests on small score differences,
+    and what the trained distribution's rates say holds only weakly for it.
+
+    Args:
+      scores: float [B, K] `rank` scores.
+      candidate_video_ids: int [B, K], the steps' candidates (−1 = padding, left out).
+
+    Returns:
+      {"entropy": mean H over the steps (nats), "uniform_entropy": mean log of the number
+      of valid candidates (a uniform choice's H), "top_share": median top probability}.
+    """
+    scores = np.asarray(scores, np.float64)
+    valid = np.asarray(candidate_video_ids) != ss.PADDING_ID
+    if not valid.any(axis=1).all():
+        raise ValueError("choice_sharpness: a step without any valid candidate")
+    z = np.where(valid, scores, -np.inf)
+    z = z - z.max(axis=1, keepdims=True)
+    p = np.exp(z)
+    p /= p.sum(axis=1, keepdims=True)
+    log_p = np.where(valid, np.log(np.where(valid, p, 1.0)), 0.0)
+    return {
+        "entropy": float(np.mean(-(p * log_p).sum(axis=1))),
+        "uniform_entropy": float(np.mean(np.log(valid.sum(axis=1)))),
+        "top_share": float(np.median(p.max(axis=1))),
+    }
 
 
 def ncis_per_policy(
@@ -86,15 +123,18 @@ def ncis_per_policy(
     behavior_lp: np.ndarray,
     cap: float = ncis.DEFAULT_CAP,
 ) -> dict[str, dict[str, float]]:
-    """{policy: {response: per-step NCIS value (raw units), "match_rate", and the health
-    figures of `ncis.ncis_estimate`}}."""
+    """{policy: {response: per-step NCIS value (raw units), "match_rate", the health
+    figures of `ncis.ncis_estimate` and those of `choice_sharpness`}}."""
     out = {}
+    candidates = steps["observation"]["candidate_video_ids"]
     for name, policy in policies.items():
-        target = greedy_log_prob(policy, steps)
+        scores = policy.scores(steps["observation"])
+        target = _greedy_log_prob(scores, steps["action"])
         if not np.isfinite(target).any():
-            out[name] = {"match_rate": 0.0}
+            out[name] = {"match_rate": 0.0, **choice_sharpness(scores, candidates)}
             continue
         estimate = ncis.ncis_estimate(steps["raw"], target, behavior_lp, cap)
         estimate["match_rate"] = float(np.isfinite(target).mean())
+        estimate.update(choice_sharpness(scores, candidates))
         out[name] = estimate
     return out

@@ -243,16 +243,26 @@ def _render_ncis_health(report: Mapping[str, Any], lines: list[str]) -> None:
         "NCIS health: the share of logged steps where the policy's first choice is the "
         "logged video (the only steps it counts), their effective number, and the share of "
         "their weights at the cap. Near 100% at the cap, the estimate is the plain mean of "
-        "those steps' responses; and per step it cannot see a policy that shortens sessions.",
+        "those steps' responses; and per step it cannot see a policy that shortens sessions. "
+        "The last two columns say how sharp the policy's softmax over the candidates is on "
+        "those steps: its mean entropy (a uniform choice's in brackets) and the median "
+        "probability of its top candidate, the one it serves. Near uniform, the served "
+        "choice rests on small score differences, and what training estimated for the "
+        "distribution holds only weakly for it.",
         "",
-        "| policy | logged video first | effective steps | weights at the cap |",
-        "|---|---|---|---|",
+        "| policy | logged video first | effective steps | weights at the cap "
+        "| entropy (uniform) | top candidate's probability |",
+        "|---|---|---|---|---|---|",
     ]
     for name, h in health.items():
+        entropy = "-"
+        if h.get("entropy") is not None and h.get("uniform_entropy") is not None:
+            entropy = f"{h['entropy']:.2f} ({h['uniform_entropy']:.2f})"
         lines.append(
             f"| {name} | {figure(h.get('match_rate'), '{:.2%}')} | "
             f"{figure(h.get('effective_sample_size'), '{:,.0f}')} | "
-            f"{figure(h.get('capped_share'), '{:.0%}')} |"
+            f"{figure(h.get('capped_share'), '{:.0%}')} | {entropy} | "
+            f"{figure(h.get('top_share'), '{:.1%}')} |"
         )
 
 

@@ -1,9 +1,13 @@
-"""NCIS against numbers worked by hand."""
+"""NCIS, and the health figures beside it, against numbers worked by hand."""
+
+import tscac_tf  # noqa: F401  (first: pins Keras 2 before TensorFlow loads)
+
+# isort: split
 
 import numpy as np
 import pytest
 
-from tscac_tf.evaluation import ncis
+from tscac_tf.evaluation import ncis, offline
 
 
 def test_weights_are_ratios_capped_at_ten():
@@ -60,3 +64,19 @@ def test_bad_inputs():
         ncis.ncis_estimate({"x": np.zeros(2)}, np.zeros(3), np.zeros(3))
     with pytest.raises(ValueError, match="cap must be > 0"):
         ncis.capped_weights(np.zeros(1), np.zeros(1), cap=0)
+
+
+def test_choice_sharpness_by_hand_leaves_padding_out():
+    # Step 1: scores [ln 3, 0, 0] over three real candidates → p = [0.6, 0.2, 0.2],
+    #   H = −(0.6 ln 0.6 + 2 · 0.2 ln 0.2) ≈ 0.950271, top 0.6, uniform ln 3.
+    # Step 2: two real candidates with equal scores and a padded one whose score would
+    #   dominate if it were counted → p = [½, ½], H = ln 2, top ½, uniform ln 2.
+    scores = np.array([[np.log(3.0), 0.0, 0.0], [1.0, 1.0, 50.0]])
+    candidates = np.array([[5, 6, 7], [8, 9, -1]])
+    out = offline.choice_sharpness(scores, candidates)
+    h1 = -(0.6 * np.log(0.6) + 2 * 0.2 * np.log(0.2))
+    assert out["entropy"] == pytest.approx((h1 + np.log(2)) / 2)
+    assert out["uniform_entropy"] == pytest.approx((np.log(3) + np.log(2)) / 2)
+    assert out["top_share"] == pytest.approx((0.6 + 0.5) / 2)  # the median of two
+    with pytest.raises(ValueError, match="without any valid candidate"):
+        offline.choice_sharpness(np.zeros((1, 2)), np.array([[-1, -1]]))

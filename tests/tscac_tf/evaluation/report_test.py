@@ -45,16 +45,18 @@ def test_report_rows_constraints_and_ncis_error(tmp_path):
     assert greedy["constraints"]["hate"] is False and not greedy["blessed"]
     assert report["policies"]["bc"]["blessed"] is False
     report["ncis_health"] = {
-        "bc": {"match_rate": 0.0285, "effective_sample_size": 4383.2, "capped_share": 0.775},
+        "bc": {"match_rate": 0.0285, "effective_sample_size": 4383.2, "capped_share": 0.775,
+               "entropy": 3.7891, "uniform_entropy": 3.912, "top_share": 0.058},
         "tscac": {"match_rate": 0.0, "effective_sample_size": None, "capped_share": None},
-    }
+    }  # fmt: skip
     paths = report_lib.write_report(report, str(tmp_path), sweep=[{"lambda": 1.0, "watch_time": 1, "interactions": 2}],
                                     curves={"stage_two": {"actor": [(1, 0.5), (2, 0.4)]}})  # fmt: skip
     assert json.load(open(paths["json"]))["policies"]["tscac"]["blessed"] is True
     markdown = open(paths["md"]).read()
     assert "| tscac |" in markdown and "(+10.00%)" in markdown and "fail: hate" in markdown
-    assert "| bc | 2.85% | 4,383 | 78% |" in markdown  # NCIS health, below its table
-    assert "| tscac | 0.00% | - | - |" in markdown
+    # NCIS health, below its table, with how sharp each policy's choice is
+    assert "| bc | 2.85% | 4,383 | 78% | 3.79 (3.91) | 5.8% |" in markdown
+    assert "| tscac | 0.00% | - | - | - | - |" in markdown  # a report written before them
     assert markdown.index("NCIS health") > markdown.index("## Off-policy NCIS")
     assert "<table>" in open(paths["html"]).read()
     for name in ("tradeoff.png", "lambda_sweep.png", "learning_curves.png"):

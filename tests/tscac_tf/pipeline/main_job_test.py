@@ -76,6 +76,9 @@ def test_report_has_finite_ground_truth_for_every_policy(main_job):
     for name, h in health.items():
         if h["match_rate"] > 0:
             assert 0 <= h["capped_share"] <= 1 and h["effective_sample_size"] > 0, name
+        # how sharp the policy's softmax is: between a one-hot choice and a uniform one
+        assert 0 <= h["entropy"] <= h["uniform_entropy"] + 1e-9, name
+        assert 0 < h["top_share"] <= 1, name
     assert markdown.index("NCIS health") > markdown.index("## Off-policy NCIS")
     plots = [os.path.join("plots", f) for f in ("tradeoff.png", "learning_curves.png")]
     for name in ("report.md", "report.html", *plots):
