@@ -248,7 +248,9 @@ def _render_ncis_health(report: Mapping[str, Any], lines: list[str]) -> None:
         "those steps: its mean entropy (a uniform choice's in brackets) and the median "
         "probability of its top candidate, the one it serves. Near uniform, the served "
         "choice rests on small score differences, and what training estimated for the "
-        "distribution holds only weakly for it.",
+        "distribution holds only weakly for it. (A ranker whose scores are not logits, "
+        "such as a fused prediction in seconds, has no such distribution: for it the "
+        "columns only say how far its top score stands above the rest.)",
         "",
         "| policy | logged video first | effective steps | weights at the cap "
         "| entropy (uniform) | top candidate's probability |",
