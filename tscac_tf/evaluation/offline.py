@@ -74,13 +74,10 @@ def behavior_log_prob(
     return log_probs[np.arange(len(steps["action"])), steps["action"]]
 
 
-def greedy_log_prob(policy: SavedModelPolicy, steps: Mapping) -> np.ndarray:
-    """log π_e(a_t|s_t) of a greedy policy: 0 where it picks the logged video, −inf elsewhere."""
-    return _greedy_log_prob(policy.scores(steps["observation"]), steps["action"])
-
-
-def _greedy_log_prob(scores: np.ndarray, actions: np.ndarray) -> np.ndarray:
-    # np.argmax: the first of tied scores, as SavedModelPolicy.__call__ (what is served)
+def greedy_log_prob(scores: np.ndarray, actions: np.ndarray) -> np.ndarray:
+    """log π_e(a_t|s_t) of a greedy policy from its `rank` scores [B, K]: 0 where its top
+    candidate is the logged video, −inf elsewhere (np.argmax takes the first of tied
+    scores, as SavedModelPolicy.__call__, what is served)."""
     return np.where(np.argmax(scores, axis=1) == actions, 0.0, -np.inf)
 
 
@@ -129,7 +126,7 @@ def ncis_per_policy(
     candidates = steps["observation"]["candidate_video_ids"]
     for name, policy in policies.items():
         scores = policy.scores(steps["observation"])
-        target = _greedy_log_prob(scores, steps["action"])
+        target = greedy_log_prob(scores, steps["action"])
         if not np.isfinite(target).any():
             out[name] = {"match_rate": 0.0, **choice_sharpness(scores, candidates)}
             continue
