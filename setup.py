@@ -40,6 +40,6 @@ setup(
     ),
     package_data={"tscac_tf": ["datasets/kuairand_pure/*"], "serving": ["configs/*"]},
     install_requires=INSTALL_REQUIRES,
-    extras_require={"test": ["pytest>=8,<10", "ruff>=0.6,<1"]},
+    extras_require={"test": ["pytest>=8,<10", "pytest-xdist>=3.8,<4", "ruff>=0.6,<1"]},
     entry_points={"console_scripts": ["tscac=tscac_tf.cli:program"]},
 )

@@ -1,6 +1,7 @@
 """Version lifecycle: polling, labels, failed loads, unload after in-flight requests, and a
 hot swap under concurrent gRPC + REST load with zero failed requests."""
 
+import contextlib
 import os
 import shutil
 import threading
@@ -37,6 +38,12 @@ def _copy_versions(source_base, target_base, versions):
             serving_layout.version_dir(serving_layout.model_dir(source_base), version),
             serving_layout.version_dir(serving_layout.model_dir(target_base), version),
         )
+
+
+def _enter(context_manager):
+    """Enters and leaves CONTEXT_MANAGER (what `with` does), so a raise on entry escapes."""
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(context_manager)
 
 
 def _states(registry):
@@ -77,8 +84,7 @@ def test_labels_keep_their_version_loaded(two_versions):
         registry.statuses(label="beta")
     assert error.value.code == grpc.StatusCode.INVALID_ARGUMENT
     with pytest.raises(ServingError) as error:
-        with registry.acquire(version=1, label="stable"):
-            pass
+        _enter(registry.acquire(version=1, label="stable"))
     assert error.value.code == grpc.StatusCode.INVALID_ARGUMENT
     registry.unload_all()
 
@@ -92,8 +98,7 @@ def test_specific_policy_and_removed_versions(two_versions, tmp_path):
     shutil.rmtree(serving_layout.version_dir(serving_layout.model_dir(base), 1))
     assert registry.poll() == []
     with pytest.raises(ServingError) as error:
-        with registry.acquire():
-            pass
+        _enter(registry.acquire())
     assert error.value.code == grpc.StatusCode.NOT_FOUND
 
 

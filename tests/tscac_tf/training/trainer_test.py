@@ -103,7 +103,7 @@ class _NanAgent(tf.Module):
         self.weight = tf.Variable(1.0)
 
     def initialize(self):
-        pass
+        """Nothing to set up: the loop only calls it."""
 
     def train(self, experience):
         self.train_step_counter.assign_add(1)
