@@ -20,7 +20,7 @@ import numpy as np
 
 from tscac_tf.data import reader
 from tscac_tf.evaluation import ncis
-from tscac_tf.evaluation.saved_model_policy import SavedModelPolicy
+from tscac_tf.evaluation.saved_model_policy import SavedModelPolicy, log_softmax
 from tscac_tf.specs import responses
 from tscac_tf.specs import session_schema as ss
 
@@ -98,17 +98,15 @@ def choice_sharpness(scores: np.ndarray, candidate_video_ids: np.ndarray) -> dic
       {"entropy": mean H over the steps (nats), "uniform_entropy": mean log of the number
       of valid candidates (a uniform choice's H), "top_share": median top probability}.
     """
-    scores = np.asarray(scores, np.float64)
     valid = np.asarray(candidate_video_ids) != ss.PADDING_ID
     if not valid.any(axis=1).all():
         raise ValueError("choice_sharpness: a step without any valid candidate")
-    z = np.where(valid, scores, -np.inf)
-    z = z - z.max(axis=1, keepdims=True)
-    p = np.exp(z)
-    p /= p.sum(axis=1, keepdims=True)
-    log_p = np.where(valid, np.log(np.where(valid, p, 1.0)), 0.0)
+    # log p straight from the scores: a valid candidate whose p underflows to 0 adds
+    # 0 · (finite) to H, not 0 · log 0 = nan.
+    log_p = log_softmax(np.where(valid, scores, -np.inf))
+    p = np.exp(log_p)
     return {
-        "entropy": float(np.mean(-(p * log_p).sum(axis=1))),
+        "entropy": float(np.mean(-(p * np.where(valid, log_p, 0.0)).sum(axis=1))),
         "uniform_entropy": float(np.mean(np.log(valid.sum(axis=1)))),
         "top_share": float(np.median(p.max(axis=1))),
     }

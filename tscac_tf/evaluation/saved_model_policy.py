@@ -53,6 +53,12 @@ class SavedModelPolicy:
 
     def log_probs(self, observation: Mapping[str, np.ndarray]) -> np.ndarray:
         """float64 [B, K]: log softmax of the scores over the valid candidates."""
-        scores = self.scores(observation).astype(np.float64)
-        scores = scores - scores.max(axis=1, keepdims=True)
-        return scores - np.log(np.exp(scores).sum(axis=1, keepdims=True))
+        return log_softmax(self.scores(observation))
+
+
+def log_softmax(scores: np.ndarray) -> np.ndarray:
+    """float64 [B, K]: log softmax over the last axis, computed without log(0): every
+    finite score gets a finite log probability, and a −inf score (a masked candidate) −inf."""
+    scores = np.asarray(scores, np.float64)
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
